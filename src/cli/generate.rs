@@ -1,0 +1,51 @@
+//! `llm-offload generate`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use llm_offload::generate::{generate, GenConfig, Scenario};
+use llm_offload::instance::Weights;
+
+/// Arguments of `generate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario to simulate.
+    #[arg(long, value_enum, default_value_t = Scenario::Paper)]
+    scenario: Scenario,
+    /// Number of users N.
+    #[arg(long, short = 'n')]
+    users: usize,
+    /// Seed (same seed, same bytes).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Number of edge servers M (placed on a grid; the paper's layout for 4).
+    #[arg(long, short = 'm', default_value_t = 4)]
+    servers: usize,
+    /// Accuracy threshold: users with uncertainty above it must offload.
+    #[arg(long, default_value_t = 0.8)]
+    tau: f64,
+    /// Delay weights of the objective.
+    #[arg(long, value_enum, default_value_t = Weights::Uncertainty)]
+    weights: Weights,
+    /// Switch off inter-cell interference.
+    #[arg(long)]
+    no_interference: bool,
+    /// Output file (default: stdout).
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+pub fn run(a: &Args) -> Result<ExitCode> {
+    let inst = generate(&GenConfig {
+        scenario: a.scenario,
+        users: a.users,
+        servers: a.servers,
+        seed: a.seed,
+        tau: a.tau,
+        weights: a.weights,
+        interference: !a.no_interference,
+    })?;
+    super::write_out(a.output.as_deref(), &inst.to_json())?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,120 @@
+//! Subcommands, one file each; raw clap arguments become library settings here.
+
+mod compare;
+mod generate;
+mod solve;
+mod uncertainty;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use llm_offload::Instance;
+
+/// Offload LLM queries from mobile devices to edge servers: exact optima, heuristics,
+/// gaps and scaling on one model (see SPEC.md).
+#[derive(Debug, Parser)]
+#[command(name = "llm-offload", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a seeded instance of the paper's scenario (SPEC 6).
+    Generate(generate::Args),
+    /// Solve one instance with one solver.
+    Solve(solve::SolveArgs),
+    /// Evaluate a given assignment (a solution file) and report broken constraints.
+    Check(solve::CheckArgs),
+    /// List the solvers.
+    Solvers,
+    /// Run several solvers side by side on instance files or directories.
+    Compare(compare::Args),
+    /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
+    Uncertainty(uncertainty::Args),
+}
+
+/// Parses the arguments, runs the command and maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Generate(a) => generate::run(&a),
+        Command::Solve(a) => solve::run_solve(&a),
+        Command::Check(a) => solve::run_check(&a),
+        Command::Solvers => {
+            for s in llm_offload::solvers::all() {
+                println!(
+                    "{:<16} {}{}",
+                    s.name(),
+                    s.description(),
+                    if s.is_exact() { " [exact]" } else { "" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare(a) => compare::run(&a),
+        Command::Uncertainty(a) => uncertainty::run(&a),
+    }
+}
+
+/// Output formats of commands that print results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Table,
+    /// JSON (SPEC 8 for solutions).
+    Json,
+}
+
+/// Instance files named on the command line: files as given, directories expanded to
+/// their `*.json` files in name order.
+pub fn instance_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading directory {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "json"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                anyhow::bail!("{}: no *.json instance files", p.display());
+            }
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Loads an instance, or explains which file failed.
+pub fn load(path: &Path) -> Result<Instance> {
+    Ok(Instance::load(path)?)
+}
+
+/// Writes `text` to `path`, or stdout when `None`.
+pub fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}

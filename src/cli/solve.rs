@@ -1,0 +1,152 @@
+//! `llm-offload solve` and `llm-offload check`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use llm_offload::assignment::AssignmentFile;
+use llm_offload::solver::{approx_eq, Stats, Status};
+use llm_offload::{report, solvers, Assignment, Limits, Outcome};
+
+use super::Format;
+
+/// Arguments of `solve`.
+#[derive(Debug, clap::Args)]
+pub struct SolveArgs {
+    /// Instance file (JSON, SPEC 8).
+    instance: PathBuf,
+    /// Solver (see `llm-offload solvers`).
+    #[arg(long, short = 'a', default_value = "goa")]
+    algo: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Seed of randomised solvers.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Wall-clock limit in seconds (exact solvers return their incumbent and bound).
+    #[arg(long)]
+    time_limit: Option<f64>,
+    /// Node limit of tree searches.
+    #[arg(long)]
+    node_limit: Option<u64>,
+    /// Threads an exact solver may use.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Write the output here instead of stdout.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+impl SolveArgs {
+    fn limits(&self) -> Result<Limits> {
+        limits(self.time_limit, self.node_limit, self.seed, self.threads)
+    }
+}
+
+/// Validated limits from raw flags.
+pub fn limits(
+    time_limit: Option<f64>,
+    node_limit: Option<u64>,
+    seed: u64,
+    threads: usize,
+) -> Result<Limits> {
+    let time_limit = match time_limit {
+        Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
+        Some(t) => anyhow::bail!("--time-limit = {t}: must be a positive number of seconds"),
+        None => None,
+    };
+    anyhow::ensure!(threads >= 1, "--threads = 0: must be >= 1");
+    Ok(Limits {
+        time_limit,
+        node_limit,
+        seed,
+        threads,
+    })
+}
+
+pub fn run_solve(a: &SolveArgs) -> Result<ExitCode> {
+    let solver = solvers::by_name(&a.algo)?;
+    let inst = super::load(&a.instance)?;
+    let out = solver.solve(&inst, &a.limits()?)?;
+    let text = match a.format {
+        Format::Table => report::outcome_text(&out),
+        Format::Json => serde_json::to_string_pretty(&out.to_json())? + "\n",
+    };
+    super::write_out(a.output.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Instance file.
+    instance: PathBuf,
+    /// Solution file: a JSON object with `assignment` (server index or null per user)
+    /// and, for instances with variants, `variants`; other fields are ignored, except
+    /// `objective`, which is compared with the recomputed one.
+    solution: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
+    let start = Instant::now();
+    let inst = super::load(&a.instance)?;
+    let text = std::fs::read_to_string(&a.solution)
+        .with_context(|| format!("reading {}", a.solution.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: malformed JSON", a.solution.display()))?;
+    let file: AssignmentFile = serde_json::from_value(value.clone()).with_context(|| {
+        format!(
+            "{}: expected an object with `assignment`",
+            a.solution.display()
+        )
+    })?;
+    let assignment = Assignment::from_file(&file)?;
+    let algorithm = value
+        .get("algorithm")
+        .and_then(|v| v.as_str())
+        .unwrap_or("given");
+    let out = Outcome::new(
+        algorithm,
+        &inst,
+        assignment,
+        start,
+        Status::Completed,
+        None,
+        Stats::default(),
+    )?;
+    let claimed = value.get("objective").and_then(serde_json::Value::as_f64);
+    match a.format {
+        Format::Table => {
+            print!("{}", report::outcome_text(&out));
+            if let Some(c) = claimed {
+                let verdict = if approx_eq(c, out.objective) {
+                    "matches"
+                } else {
+                    "DIFFERS from"
+                };
+                println!(
+                    "{:<18} {c:.9} {verdict} the recomputed objective",
+                    "claimed objective"
+                );
+            }
+        }
+        Format::Json => {
+            let mut v = out.to_json();
+            v["claimed_objective"] = claimed.into();
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+    }
+    if !out.evaluation.feasible() {
+        eprintln!(
+            "infeasible: {} broken constraint(s)",
+            out.evaluation.violations.len()
+        );
+        return Ok(ExitCode::from(3));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,110 @@
+//! The library's error type: every variant says which input, which value and which rule.
+//!
+//! Bad input is always one of these errors, never a panic (the binary maps them to a
+//! non-zero exit). Modelled on rust-csv's `src/error.rs`.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A JSON document did not parse or did not have the expected shape
+    /// (missing field, wrong type, unknown field).
+    #[error("{context}: {source}")]
+    Json {
+        /// Where the JSON came from (file name, `line 3`, ...).
+        context: String,
+        /// The parser's message, with line and column.
+        source: serde_json::Error,
+    },
+    /// A field holds a value that breaks a rule of the model.
+    #[error("invalid {what}: `{field}` = {value}: {rule}")]
+    InvalidField {
+        /// What was being read (`instance`, `solution`, `dialogue file`, ...).
+        what: &'static str,
+        /// Path of the field, e.g. `users[3].bandwidth_hz`.
+        field: String,
+        /// The offending value, as written.
+        value: String,
+        /// The rule it breaks.
+        rule: String,
+    },
+    /// The constraints admit no solution.
+    #[error("infeasible: {0}")]
+    Infeasible(String),
+    /// An assignment does not fit the instance it is applied to.
+    #[error("assignment does not fit the instance: {0}")]
+    AssignmentMismatch(String),
+    /// No solver of that name is registered.
+    #[error("unknown solver `{name}`; known solvers: {known}")]
+    UnknownSolver {
+        /// The name asked for.
+        name: String,
+        /// The registered names, comma separated.
+        known: String,
+    },
+    /// A solver refuses an instance (too large for an exhaustive method, unsupported
+    /// feature, ...). The message says how to proceed.
+    #[error("{solver}: {reason}")]
+    Refused {
+        /// The solver's name.
+        solver: &'static str,
+        /// Why, and what to change.
+        reason: String,
+    },
+    /// A solver failed for a reason that is not the input's fault.
+    #[error("{solver} failed: {reason}")]
+    SolverFailed {
+        /// The solver's name.
+        solver: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A line of a JSON-lines or CSV input is wrong.
+    #[error("{}:{line}: {message}", path.display())]
+    Line {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Shorthand for an [`Error::InvalidField`].
+    pub fn field(
+        what: &'static str,
+        field: impl Into<String>,
+        value: impl std::fmt::Display,
+        rule: impl Into<String>,
+    ) -> Self {
+        Error::InvalidField {
+            what,
+            field: field.into(),
+            value: value.to_string(),
+            rule: rule.into(),
+        }
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Seeded instance generator for the paper's simulation scenario (SPEC 6).
+//!
+//! Same configuration and seed, same bytes, on any platform: randomness comes from
+//! ChaCha8 (`rand_chacha`), and the only transcendental functions used are `libm`'s
+//! portable implementations.
+//!
+//! # Calibration
+//!
+//! Physical figures follow SPEC 6: a 500 m square, servers on a grid (the paper's
+//! (125,125), (125,375), (375,125), (375,375) for M = 4), 3.5 GHz free-space gain
+//! times Rayleigh fading, 0.2 W, -174 dBm/Hz noise over 100 MHz, device compute
+//! 91.06 TFLOP/s x U(0.5,1.5), server cap 1513 TFLOP/s per user and
+//! 10 x 1513 x U(0.6,1.4) TFLOP/s in all, large-model work 8 x small-model work.
+//!
+//! The query side is synthetic, calibrated to the paper's reported figures:
+//! - prompt length `T ~ U{64..512}` tokens, uploaded at 32 bits per token
+//!   (about 4 bytes of text per token);
+//! - small-model work proportional to the prompt, scaled so that the mean local
+//!   delay is 36 ms (`W^L = 36 ms x 91.06 TFLOP/s / ln 3 x T / 288`, since
+//!   `E[1/U(0.5,1.5)] = ln 3`);
+//! - uncertainty `alpha ~ Beta(2,2)` (the median of three uniforms), mean 0.5;
+//! - correctness labels (0/1) drawn with `P(small correct) = 0.85 - 0.8 alpha` and
+//!   `P(large correct) = 0.86 - 0.6 alpha`: about 45 % and 56 % on average, the small
+//!   model's chance falling fastest as uncertainty rises;
+//! - output tokens `U{1..16}`.
+
+use rand::distributions::{Distribution, Open01};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, Result};
+use crate::instance::{Instance, InstanceFile, Server, User, Weights};
+
+/// Speed of light (m/s).
+const LIGHT_M_PER_S: f64 = 299_792_458.0;
+/// Carrier frequency (Hz).
+pub const CARRIER_HZ: f64 = 3.5e9;
+/// Side of the square area (m).
+pub const AREA_M: f64 = 500.0;
+/// Uplink band per server (Hz).
+pub const BANDWIDTH_HZ: f64 = 1e8;
+/// Transmit power (W).
+pub const TX_POWER_W: f64 = 0.2;
+/// Noise spectral density (dBm/Hz).
+pub const NOISE_DBM_PER_HZ: f64 = -174.0;
+/// Mean device compute (FLOP/s).
+pub const DEVICE_FLOPS_PER_S: f64 = 91.06e12;
+/// Per-user server compute cap (FLOP/s).
+pub const SERVER_CAP_FLOPS_PER_S: f64 = 1513e12;
+/// Large-model work over small-model work.
+pub const EDGE_WORK_RATIO: f64 = 8.0;
+/// Target mean local delay (s).
+pub const MEAN_LOCAL_DELAY_S: f64 = 0.036;
+/// Bits uploaded per prompt token.
+pub const BITS_PER_TOKEN: f64 = 32.0;
+
+/// Which scenario to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Scenario {
+    /// The first seed paper's simulation (SPEC 6).
+    #[default]
+    Paper,
+}
+
+/// Generator settings.
+///
+/// # Default
+/// Paper scenario, 50 users, 4 servers, seed 0, tau 0.8, uncertainty weights,
+/// interference on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenConfig {
+    /// Scenario.
+    pub scenario: Scenario,
+    /// Users `N` (>= 1).
+    pub users: usize,
+    /// Servers `M` (>= 1).
+    pub servers: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Threshold tau in \[0,1\].
+    pub tau: f64,
+    /// Delay weights.
+    pub weights: Weights,
+    /// Inter-cell interference.
+    pub interference: bool,
+}
+
+impl Default for GenConfig {
+    fn default() -> Self {
+        GenConfig {
+            scenario: Scenario::Paper,
+            users: 50,
+            servers: 4,
+            seed: 0,
+            tau: 0.8,
+            weights: Weights::Uncertainty,
+            interference: true,
+        }
+    }
+}
+
+/// Server positions: centres of the cells of a grid of `ceil(sqrt(M))` columns over
+/// the area, x outer, y inner (the paper's four positions for M = 4).
+#[must_use]
+pub fn server_positions(m: usize) -> Vec<(f64, f64)> {
+    let cols = (1..=m).find(|c| c * c >= m).unwrap_or(1);
+    let rows = m.div_ceil(cols);
+    let mut pos = Vec::with_capacity(m);
+    for cx in 0..cols {
+        for cy in 0..rows {
+            if pos.len() < m {
+                pos.push((
+                    AREA_M * (cx as f64 + 0.5) / cols as f64,
+                    AREA_M * (cy as f64 + 0.5) / rows as f64,
+                ));
+            }
+        }
+    }
+    pos
+}
+
+/// Free-space power gain at distance `d` (m), `(c / (4 pi f d))^2`, with `d >= 1 m`.
+#[must_use]
+pub fn path_gain(d_m: f64) -> f64 {
+    let a = LIGHT_M_PER_S / (4.0 * std::f64::consts::PI * CARRIER_HZ * d_m.max(1.0));
+    a * a
+}
+
+/// Generates an instance.
+///
+/// # Errors
+/// [`Error::InvalidField`] for zero users or servers or tau outside \[0,1\].
+pub fn generate(cfg: &GenConfig) -> Result<Instance> {
+    if cfg.users == 0 {
+        return Err(Error::field(
+            "generator setting",
+            "users",
+            0,
+            "must be >= 1",
+        ));
+    }
+    if cfg.servers == 0 {
+        return Err(Error::field(
+            "generator setting",
+            "servers",
+            0,
+            "must be >= 1",
+        ));
+    }
+    if !(0.0..=1.0).contains(&cfg.tau) {
+        return Err(Error::field(
+            "generator setting",
+            "tau",
+            cfg.tau,
+            "must lie in [0, 1]",
+        ));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let noise_w = libm::pow(10.0, NOISE_DBM_PER_HZ / 10.0) * 1e-3 * BANDWIDTH_HZ;
+    let positions = server_positions(cfg.servers);
+    let servers: Vec<Server> = positions
+        .iter()
+        .map(|_| Server {
+            bandwidth_hz: BANDWIDTH_HZ,
+            flops_per_s: 10.0 * SERVER_CAP_FLOPS_PER_S * rng.gen_range(0.6..1.4),
+            max_flops_per_user: SERVER_CAP_FLOPS_PER_S,
+            noise_w,
+            max_users: None,
+            variants: Vec::new(),
+        })
+        .collect();
+    let mean_tokens = 288.0;
+    let work_per_token = MEAN_LOCAL_DELAY_S * DEVICE_FLOPS_PER_S / libm::log(3.0) / mean_tokens;
+    let mut users = Vec::with_capacity(cfg.users);
+    let mut gain = Vec::with_capacity(cfg.users);
+    for _ in 0..cfg.users {
+        let (x, y) = (rng.gen_range(0.0..AREA_M), rng.gen_range(0.0..AREA_M));
+        let tokens = f64::from(rng.gen_range(64u32..=512));
+        let speed = rng.gen_range(0.5..1.5);
+        let mut u3 = [rng.gen::<f64>(), rng.gen::<f64>(), rng.gen::<f64>()];
+        u3.sort_by(f64::total_cmp);
+        let alpha = u3[1];
+        let correct_local = rng.gen::<f64>() < 0.85 - 0.8 * alpha;
+        let correct_edge = rng.gen::<f64>() < 0.86 - 0.6 * alpha;
+        let output_tokens = f64::from(rng.gen_range(1u32..=16));
+        let row = positions
+            .iter()
+            .map(|&(sx, sy)| {
+                let fading: f64 = -libm::log(Open01.sample(&mut rng));
+                fading * path_gain(libm::sqrt((x - sx) * (x - sx) + (y - sy) * (y - sy)))
+            })
+            .collect();
+        gain.push(row);
+        let local_flops = work_per_token * tokens;
+        users.push(User {
+            prompt_bits: BITS_PER_TOKEN * tokens,
+            local_flops,
+            edge_flops: EDGE_WORK_RATIO * local_flops,
+            local_flops_per_s: DEVICE_FLOPS_PER_S * speed,
+            tx_power_w: TX_POWER_W,
+            uncertainty: Some(alpha),
+            top_probs: None,
+            p_correct_local: Some(f64::from(u8::from(correct_local))),
+            p_correct_edge: Some(f64::from(u8::from(correct_edge))),
+            output_tokens: Some(output_tokens),
+        });
+    }
+    let name = format!(
+        "paper-n{}-m{}-s{}{}",
+        cfg.users,
+        cfg.servers,
+        cfg.seed,
+        if cfg.interference { "" } else { "-noint" }
+    );
+    Instance::new(InstanceFile {
+        name: Some(name),
+        tau: cfg.tau,
+        weights: cfg.weights,
+        interference: cfg.interference,
+        lambda: 0.0,
+        device_variants: Vec::new(),
+        users,
+        servers,
+        gain,
+        meta: Some(serde_json::json!({
+            "generator": "llm-offload generate --scenario paper",
+            "users": cfg.users, "servers": cfg.servers, "seed": cfg.seed,
+        })),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paper_positions_for_four_servers() {
+        assert_eq!(
+            server_positions(4),
+            vec![
+                (125.0, 125.0),
+                (125.0, 375.0),
+                (375.0, 125.0),
+                (375.0, 375.0)
+            ]
+        );
+        assert_eq!(server_positions(3).len(), 3);
+    }
+
+    #[test]
+    fn deterministic_and_calibrated() {
+        let cfg = GenConfig {
+            users: 4000,
+            seed: 7,
+            ..GenConfig::default()
+        };
+        let a = generate(&cfg).unwrap();
+        assert_eq!(a.to_json(), generate(&cfg).unwrap().to_json());
+        let n = a.n_users() as f64;
+        let mean = |f: &dyn Fn(&User) -> f64| a.users.iter().map(f).sum::<f64>() / n;
+        let local = mean(&|u| u.local_flops / u.local_flops_per_s);
+        assert!((local - 0.036).abs() < 0.002, "mean local delay {local}");
+        let acc_l = mean(&|u| u.p_correct_local.unwrap());
+        let acc_e = mean(&|u| u.p_correct_edge.unwrap());
+        assert!(
+            (acc_l - 0.45).abs() < 0.03 && (acc_e - 0.56).abs() < 0.03,
+            "{acc_l} {acc_e}"
+        );
+    }
+}

@@ -1,0 +1,607 @@
+//! Problem instances: users, edge servers, channel gains and the problem parameters
+//! (SPEC sections 1, 3 and 8).
+//!
+//! An [`Instance`] is always valid: the only ways to get one are
+//! [`Instance::from_json`], [`Instance::load`] and [`Instance::new`], which check every
+//! field against the rules of the model and name the field, the value and the rule in
+//! the error. Instances do no I/O beyond `load`/`save` and draw no random numbers.
+
+use std::path::Path;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::uncertainty;
+
+/// How the objective weighs each user's delay (SPEC 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+#[derive(clap::ValueEnum)]
+pub enum Weights {
+    /// `w_i = alpha_i`: the uncertainty-weighted delay that GOA targets.
+    #[default]
+    Uncertainty,
+    /// `w_i = 1`: plain total delay.
+    Uniform,
+}
+
+/// One model variant on one side (e.g. an INT4 quantisation of the device model).
+///
+/// A user's option is a location (device or a server) and a variant of the model there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Display name (`FP16`, `INT8`, ...).
+    pub name: String,
+    /// Work relative to the side's base model: the FLOP of a query are multiplied by it.
+    pub work_multiplier: f64,
+    /// Perplexity of this variant: its quality penalty (lower is better).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perplexity: Option<f64>,
+    /// Factor applied to the side's probability of a correct answer (default 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub accuracy_factor: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_one(x: &f64) -> bool {
+    (*x - 1.0).abs() < f64::EPSILON
+}
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+fn yes() -> bool {
+    true
+}
+
+impl Variant {
+    /// The implicit single variant of a side that lists none.
+    #[must_use]
+    pub fn base() -> Self {
+        Variant {
+            name: "base".into(),
+            work_multiplier: 1.0,
+            perplexity: None,
+            accuracy_factor: 1.0,
+        }
+    }
+}
+
+/// A mobile user and its query (SPEC 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    /// `D_i`: bits uploaded when offloading.
+    pub prompt_bits: f64,
+    /// `W_i^L`: FLOP to answer on the device's small model.
+    pub local_flops: f64,
+    /// `W_i^E`: FLOP to answer on a server's large model.
+    pub edge_flops: f64,
+    /// `C_i^L`: device compute (FLOP/s).
+    pub local_flops_per_s: f64,
+    /// `P_i`: uplink transmit power (W).
+    pub tx_power_w: f64,
+    /// `alpha_i` in \[0,1\]. In a file, give it or `top_probs`; after loading it is
+    /// always set.
+    #[serde(default)]
+    pub uncertainty: Option<f64>,
+    /// The small model's top next-token probabilities (SPEC 4); `uncertainty` is
+    /// computed from them when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_probs: Option<Vec<f64>>,
+    /// Probability (or 0/1 label) that the small model answers correctly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_correct_local: Option<f64>,
+    /// Probability (or 0/1 label) that the large model answers correctly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_correct_edge: Option<f64>,
+    /// `L_i^out`: tokens generated (for token throughput).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<f64>,
+}
+
+impl User {
+    /// `alpha_i`, set on every loaded instance.
+    ///
+    /// # Panics
+    /// On a `User` that was not validated by an [`Instance`] constructor and has neither
+    /// `uncertainty` nor `top_probs` (a bug in the caller).
+    #[must_use]
+    pub fn alpha(&self) -> f64 {
+        self.uncertainty
+            .expect("validated instances always carry uncertainty")
+    }
+}
+
+/// An edge server (SPEC 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// `B_j`: uplink band (Hz), shared equally by the users it serves.
+    pub bandwidth_hz: f64,
+    /// `C_j`: total compute (FLOP/s), shared by the users it serves.
+    pub flops_per_s: f64,
+    /// `Cmax_j`: the most compute one user can get (FLOP/s).
+    pub max_flops_per_user: f64,
+    /// `sigma2_j`: noise power over the band (W).
+    pub noise_w: f64,
+    /// `K_j`: cap on users served (`null` = none).
+    #[serde(default)]
+    pub max_users: Option<usize>,
+    /// Model variants on this server (empty = one base variant).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+}
+
+/// The instance file as written (SPEC 8). Deserialising it checks only the shape;
+/// [`Instance::new`] checks the values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceFile {
+    /// Optional name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Accuracy threshold: users with `alpha > tau` must offload.
+    pub tau: f64,
+    /// Delay weights.
+    #[serde(default)]
+    pub weights: Weights,
+    /// Whether users of other servers interfere (SPEC 2).
+    #[serde(default = "yes")]
+    pub interference: bool,
+    /// Weight of the quality penalty (perplexity) in each user's cost (default 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lambda: f64,
+    /// Model variants on the devices (empty = one base variant).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device_variants: Vec<Variant>,
+    /// The users.
+    pub users: Vec<User>,
+    /// The servers.
+    pub servers: Vec<Server>,
+    /// `G_ij`, N rows of M linear power gains.
+    pub gain: Vec<Vec<f64>>,
+    /// Free-form provenance (generator, seed, ...); not used by the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Value>,
+}
+
+/// A validated instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    /// Name (from the file, or the file's stem).
+    pub name: String,
+    /// Accuracy threshold in \[0,1\].
+    pub tau: f64,
+    /// Delay weights.
+    pub weights: Weights,
+    /// Whether inter-cell interference is modelled.
+    pub interference: bool,
+    /// Weight of the quality penalty in the objective (0 = plain problem (P)).
+    pub lambda: f64,
+    /// Device-side variants (at least one).
+    pub device_variants: Vec<Variant>,
+    /// Users (at least one), each with `uncertainty` set.
+    pub users: Vec<User>,
+    /// Servers (at least one), each with at least one variant.
+    pub servers: Vec<Server>,
+    /// N x M gains.
+    pub gain: Array2<f64>,
+    /// Provenance carried through from the file.
+    pub meta: Option<serde_json::Value>,
+}
+
+const WHAT: &str = "instance";
+
+fn finite(field: impl FnOnce() -> String, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::field(WHAT, field(), v, "must be a finite number"))
+    }
+}
+
+fn positive(field: impl Fn() -> String, v: f64) -> Result<f64> {
+    finite(&field, v)?;
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err(Error::field(WHAT, field(), v, "must be > 0"))
+    }
+}
+
+fn unit(field: impl Fn() -> String, v: f64) -> Result<f64> {
+    finite(&field, v)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Error::field(WHAT, field(), v, "must lie in [0, 1]"))
+    }
+}
+
+fn check_variants(prefix: &str, variants: &[Variant]) -> Result<()> {
+    for (v, var) in variants.iter().enumerate() {
+        positive(
+            || format!("{prefix}[{v}].work_multiplier"),
+            var.work_multiplier,
+        )?;
+        if let Some(p) = var.perplexity {
+            positive(|| format!("{prefix}[{v}].perplexity"), p)?;
+        }
+        finite(
+            || format!("{prefix}[{v}].accuracy_factor"),
+            var.accuracy_factor,
+        )?;
+        if var.accuracy_factor < 0.0 {
+            return Err(Error::field(
+                WHAT,
+                format!("{prefix}[{v}].accuracy_factor"),
+                var.accuracy_factor,
+                "must be >= 0",
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Instance {
+    /// Validates a parsed instance file.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] naming the first field that breaks a rule: NaN or
+    /// infinite numbers, non-positive bandwidth, power, compute, work, noise or gains,
+    /// uncertainty or probabilities outside \[0,1\], `gain` not N x M, no users, no
+    /// servers; [`Error::Infeasible`] when the `max_users` caps cannot hold the users
+    /// that `tau` forces to offload.
+    pub fn new(file: InstanceFile) -> Result<Self> {
+        let InstanceFile {
+            name,
+            tau,
+            weights,
+            interference,
+            lambda,
+            mut device_variants,
+            mut users,
+            mut servers,
+            gain,
+            meta,
+        } = file;
+        unit(|| "tau".into(), tau)?;
+        finite(|| "lambda".into(), lambda)?;
+        if lambda < 0.0 {
+            return Err(Error::field(WHAT, "lambda", lambda, "must be >= 0"));
+        }
+        if users.is_empty() {
+            return Err(Error::field(WHAT, "users", "[]", "needs at least one user"));
+        }
+        if servers.is_empty() {
+            return Err(Error::field(
+                WHAT,
+                "servers",
+                "[]",
+                "needs at least one server",
+            ));
+        }
+        check_variants("device_variants", &device_variants)?;
+        if device_variants.is_empty() {
+            device_variants.push(Variant::base());
+        }
+        for (i, u) in users.iter_mut().enumerate() {
+            let f = |name: &'static str| move || format!("users[{i}].{name}");
+            positive(f("prompt_bits"), u.prompt_bits)?;
+            positive(f("local_flops"), u.local_flops)?;
+            positive(f("edge_flops"), u.edge_flops)?;
+            positive(f("local_flops_per_s"), u.local_flops_per_s)?;
+            positive(f("tx_power_w"), u.tx_power_w)?;
+            if let Some(p) = u.p_correct_local {
+                unit(f("p_correct_local"), p)?;
+            }
+            if let Some(p) = u.p_correct_edge {
+                unit(f("p_correct_edge"), p)?;
+            }
+            if let Some(t) = u.output_tokens {
+                finite(f("output_tokens"), t)?;
+                if t < 0.0 {
+                    return Err(Error::field(
+                        WHAT,
+                        format!("users[{i}].output_tokens"),
+                        t,
+                        "must be >= 0",
+                    ));
+                }
+            }
+            if let Some(probs) = &u.top_probs {
+                if probs.is_empty() {
+                    return Err(Error::field(
+                        WHAT,
+                        format!("users[{i}].top_probs"),
+                        "[]",
+                        "needs at least one probability",
+                    ));
+                }
+                for (k, &p) in probs.iter().enumerate() {
+                    unit(|| format!("users[{i}].top_probs[{k}]"), p)?;
+                }
+                let from_probs = uncertainty::alpha_from_probs(probs, uncertainty::DEFAULT_TOP_K)
+                    .map_err(|rule| {
+                    Error::field(
+                        WHAT,
+                        format!("users[{i}].top_probs"),
+                        format!("{probs:?}"),
+                        rule,
+                    )
+                })?;
+                match u.uncertainty {
+                    None => u.uncertainty = Some(from_probs),
+                    Some(a) => {
+                        unit(f("uncertainty"), a)?;
+                        if (a - from_probs).abs() > 1e-6 {
+                            return Err(Error::field(
+                                WHAT,
+                                format!("users[{i}].uncertainty"),
+                                a,
+                                format!("disagrees with the {from_probs} computed from top_probs; give one of the two"),
+                            ));
+                        }
+                    }
+                }
+            }
+            match u.uncertainty {
+                Some(a) => {
+                    unit(f("uncertainty"), a)?;
+                }
+                None => {
+                    return Err(Error::field(
+                        WHAT,
+                        format!("users[{i}].uncertainty"),
+                        "missing",
+                        "give `uncertainty` or `top_probs`",
+                    ))
+                }
+            }
+        }
+        for (j, s) in servers.iter_mut().enumerate() {
+            let f = |name: &'static str| move || format!("servers[{j}].{name}");
+            positive(f("bandwidth_hz"), s.bandwidth_hz)?;
+            positive(f("flops_per_s"), s.flops_per_s)?;
+            positive(f("max_flops_per_user"), s.max_flops_per_user)?;
+            positive(f("noise_w"), s.noise_w)?;
+            check_variants(&format!("servers[{j}].variants"), &s.variants)?;
+            if s.variants.is_empty() {
+                s.variants.push(Variant::base());
+            }
+        }
+        let (n, m) = (users.len(), servers.len());
+        if gain.len() != n {
+            return Err(Error::field(
+                WHAT,
+                "gain",
+                format!("{} rows", gain.len()),
+                format!("must have one row per user (N = {n})"),
+            ));
+        }
+        let mut g = Array2::zeros((n, m));
+        for (i, row) in gain.iter().enumerate() {
+            if row.len() != m {
+                return Err(Error::field(
+                    WHAT,
+                    format!("gain[{i}]"),
+                    format!("{} entries", row.len()),
+                    format!("must have one entry per server (M = {m})"),
+                ));
+            }
+            for (j, &v) in row.iter().enumerate() {
+                g[[i, j]] = positive(|| format!("gain[{i}][{j}]"), v)?;
+            }
+        }
+        let inst = Instance {
+            name: name.unwrap_or_default(),
+            tau,
+            weights,
+            interference,
+            lambda,
+            device_variants,
+            users,
+            servers,
+            gain: g,
+            meta,
+        };
+        inst.check_capacity()?;
+        Ok(inst)
+    }
+
+    /// Fails when the forced users (`alpha > tau`) cannot all be offloaded because
+    /// every server has a `max_users` cap and the caps add up to fewer.
+    fn check_capacity(&self) -> Result<()> {
+        let forced = self.forced_users().count();
+        let caps: Option<usize> = self.servers.iter().map(|s| s.max_users).sum();
+        if let Some(total) = caps {
+            if forced > total {
+                return Err(Error::Infeasible(format!(
+                    "{forced} users have uncertainty above tau = {} and must offload, \
+                     but the servers' max_users add up to {total}",
+                    self.tau
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses and validates an instance from JSON text. `context` names the source in
+    /// errors; when the file has no `name`, the instance is named after `context`.
+    ///
+    /// # Errors
+    /// [`Error::Json`] for malformed JSON, missing or unknown fields and wrong types;
+    /// otherwise as [`Instance::new`].
+    pub fn from_json(text: &str, context: &str) -> Result<Self> {
+        let file: InstanceFile = serde_json::from_str(text).map_err(|source| Error::Json {
+            context: context.to_string(),
+            source,
+        })?;
+        let mut inst = Instance::new(file)?;
+        if inst.name.is_empty() {
+            inst.name = context.to_string();
+        }
+        Ok(inst)
+    }
+
+    /// Reads and validates an instance file; an unnamed instance takes the file's stem.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read; otherwise as [`Instance::from_json`].
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut inst = Self::from_json(&text, &path.display().to_string())?;
+        if inst.name == path.display().to_string() {
+            inst.name = path
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        }
+        Ok(inst)
+    }
+
+    /// The instance as its file form.
+    #[must_use]
+    pub fn to_file(&self) -> InstanceFile {
+        let strip = |v: &[Variant]| {
+            if v.len() == 1 && v[0] == Variant::base() {
+                Vec::new()
+            } else {
+                v.to_vec()
+            }
+        };
+        InstanceFile {
+            name: Some(self.name.clone()),
+            tau: self.tau,
+            weights: self.weights,
+            interference: self.interference,
+            lambda: self.lambda,
+            device_variants: strip(&self.device_variants),
+            users: self.users.clone(),
+            servers: self
+                .servers
+                .iter()
+                .map(|s| Server {
+                    variants: strip(&s.variants),
+                    ..s.clone()
+                })
+                .collect(),
+            gain: self.gain.rows().into_iter().map(|r| r.to_vec()).collect(),
+            meta: self.meta.clone(),
+        }
+    }
+
+    /// Pretty JSON of the instance file.
+    ///
+    /// # Panics
+    /// Never in practice: the file form holds only finite numbers and strings.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.to_file()).expect("instance serialises") + "\n"
+    }
+
+    /// Number of users `N`.
+    #[must_use]
+    pub fn n_users(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Number of servers `M`.
+    #[must_use]
+    pub fn n_servers(&self) -> usize {
+        self.servers.len()
+    }
+
+    /// Whether any side lists more than one model variant.
+    #[must_use]
+    pub fn has_variants(&self) -> bool {
+        self.device_variants.len() > 1 || self.servers.iter().any(|s| s.variants.len() > 1)
+    }
+
+    /// Whether user `i` must offload (`alpha_i > tau`).
+    #[must_use]
+    pub fn is_forced(&self, i: usize) -> bool {
+        self.users[i].alpha() > self.tau
+    }
+
+    /// The users that must offload, in index order.
+    pub fn forced_users(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.n_users()).filter(|&i| self.is_forced(i))
+    }
+
+    /// A copy with interference switched off (the relaxation used as a bound).
+    #[must_use]
+    pub fn without_interference(&self) -> Self {
+        Instance {
+            interference: false,
+            ..self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn tiny_json() -> String {
+        r#"{"tau": 0.5, "users": [
+            {"prompt_bits": 1000, "local_flops": 1e12, "edge_flops": 8e12,
+             "local_flops_per_s": 1e14, "tx_power_w": 0.2, "uncertainty": 0.7}],
+           "servers": [{"bandwidth_hz": 1e8, "flops_per_s": 1e16,
+             "max_flops_per_user": 1e15, "noise_w": 4e-13}],
+           "gain": [[1e-9]]}"#
+            .to_string()
+    }
+
+    #[test]
+    fn loads_minimal_instance_with_defaults() {
+        let inst = Instance::from_json(&tiny_json(), "t").unwrap();
+        assert_eq!(inst.name, "t");
+        assert!(inst.interference);
+        assert_eq!(inst.weights, Weights::Uncertainty);
+        assert_eq!(inst.device_variants, vec![Variant::base()]);
+        assert!(inst.is_forced(0));
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let inst = Instance::from_json(&tiny_json(), "t").unwrap();
+        let again = Instance::from_json(&inst.to_json(), "u").unwrap();
+        assert_eq!(inst, again);
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        let bad = tiny_json().replace("\"bandwidth_hz\": 1e8", "\"bandwidth_hz\": -1");
+        let err = Instance::from_json(&bad, "t").unwrap_err().to_string();
+        assert!(
+            err.contains("servers[0].bandwidth_hz") && err.contains("-1"),
+            "{err}"
+        );
+        let bad = tiny_json().replace("0.7}", "1.5}");
+        let err = Instance::from_json(&bad, "t").unwrap_err().to_string();
+        assert!(
+            err.contains("users[0].uncertainty") && err.contains("[0, 1]"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn top_probs_give_uncertainty() {
+        let j = tiny_json().replace("\"uncertainty\": 0.7", "\"top_probs\": [0.6, 0.3, 0.1]");
+        let inst = Instance::from_json(&j, "t").unwrap();
+        assert!((inst.users[0].alpha() - 0.7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn caps_below_forced_users_are_infeasible() {
+        let j = tiny_json().replace("\"noise_w\": 4e-13", "\"noise_w\": 4e-13, \"max_users\": 0");
+        let err = Instance::from_json(&j, "t").unwrap_err();
+        assert!(matches!(err, Error::Infeasible(_)), "{err}");
+    }
+}

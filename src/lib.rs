@@ -1,0 +1,57 @@
+//! # llm-offload
+//!
+//! Which LLM queries of many mobile users should run on the device's small model, and
+//! which should go to which edge server's large model, when uplink bandwidth and
+//! server compute are shared and token-level uncertainty says how much the large
+//! model would help. The model is `SPEC.md` (shared with the other tools); this crate
+//! computes it in one place ([`model`]), runs every algorithm on the same instances,
+//! and reports objectives recomputed from the returned assignments.
+//!
+//! ## Modules
+//!
+//! - [`instance`]: validated instances and their JSON form.
+//! - [`generate`]: the paper's simulation scenario, seeded and portable.
+//! - [`uncertainty`]: margin-based token uncertainty from top (log-)probabilities.
+//! - [`assignment`]: who runs where, on which model variant.
+//! - [`model`]: delays, costs, from-scratch [`model::evaluate`] and the incremental
+//!   [`model::State`].
+//! - [`solver`]: the [`Solver`] trait, [`Limits`], [`Outcome`], the tolerance and the
+//!   gap definition.
+//! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
+//! - [`report`]: text tables.
+//!
+//! ## Algorithms
+//!
+//! - `goa`: uncertainty-aware greedy offloading, lazy priority queue.
+//! - `goa-reference`: the same GOA, straightforward full rescan.
+//! - `all-local`, `all-edge`, `random`, `min-delay`: the paper's baselines.
+//!
+//! ## Example
+//!
+//! ```
+//! use llm_offload::generate::{generate, GenConfig};
+//! use llm_offload::{solvers, Limits};
+//!
+//! let inst = generate(&GenConfig { users: 20, seed: 1, ..GenConfig::default() })?;
+//! let out = solvers::by_name("goa")?.solve(&inst, &Limits::default())?;
+//! assert!(out.evaluation.feasible());
+//! # Ok::<(), llm_offload::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod assignment;
+pub mod error;
+pub mod generate;
+pub mod instance;
+pub mod model;
+pub mod report;
+pub mod solver;
+pub mod solvers;
+pub mod uncertainty;
+
+pub use assignment::{Assignment, Choice};
+pub use error::{Error, Result};
+pub use instance::Instance;
+pub use solver::{Limits, Outcome, Solver, Status, TOLERANCE};

@@ -1,0 +1,61 @@
+//! `min-delay`: GOA's phase 2 on unweighted gaps over all users, ignoring uncertainty
+//! (each user offloads while that lowers its own delay most). To stay feasible for
+//! (P), users forced by tau are placed first by phase 1 on unweighted gaps.
+
+use std::time::Instant;
+
+use crate::error::Result;
+use crate::instance::Instance;
+use crate::model::Model;
+use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+
+use super::greedy::{self, Engine, GapWeight, Phase};
+
+/// The min-delay baseline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MinDelay;
+
+impl Solver for MinDelay {
+    fn name(&self) -> &'static str {
+        "min-delay"
+    }
+    fn description(&self) -> &'static str {
+        "greedy on unweighted delay gaps, uncertainty ignored (forced users placed first)"
+    }
+    fn solve(&self, inst: &Instance, _limits: &Limits) -> Result<Outcome> {
+        let start = Instant::now();
+        let model = Model::new(inst);
+        let mut state = greedy::start(&model);
+        let mut stats = Stats::default();
+        let (forced, free): (Vec<usize>, Vec<usize>) =
+            (0..inst.n_users()).partition(|&i| inst.is_forced(i));
+        let phases = [
+            Phase {
+                users: forced,
+                only_negative: false,
+                required: true,
+            },
+            Phase {
+                users: free,
+                only_negative: true,
+                required: false,
+            },
+        ];
+        greedy::run(
+            &mut state,
+            &phases,
+            GapWeight::Unit,
+            Engine::Lazy,
+            &mut stats,
+        )?;
+        Outcome::new(
+            self.name(),
+            inst,
+            state.assignment(),
+            start,
+            Status::Completed,
+            None,
+            stats,
+        )
+    }
+}

@@ -1,0 +1,55 @@
+//! The solvers, one algorithm per file, and the registry.
+//!
+//! | name | file | kind |
+//! |---|---|---|
+//! | `goa` | [`goa`] | GOA, lazy priority queue |
+//! | `goa-reference` | [`goa`] | GOA, straightforward rescan |
+//! | `all-local` | [`all_local`] | baseline |
+//! | `all-edge` | [`all_edge`] | baseline |
+//! | `random` | [`random`] | baseline (seeded) |
+//! | `min-delay` | [`min_delay`] | baseline |
+//!
+//! Adding a solver is one file and one line in [`all`].
+
+pub mod all_edge;
+pub mod all_local;
+pub mod goa;
+pub mod greedy;
+pub mod min_delay;
+pub mod random;
+
+use crate::error::{Error, Result};
+use crate::solver::Solver;
+
+/// Every registered solver, in display order.
+#[must_use]
+pub fn all() -> Vec<Box<dyn Solver>> {
+    vec![
+        Box::new(goa::Goa),
+        Box::new(goa::GoaReference),
+        Box::new(all_local::AllLocal),
+        Box::new(all_edge::AllEdge),
+        Box::new(random::Random),
+        Box::new(min_delay::MinDelay),
+    ]
+}
+
+/// The registered names.
+#[must_use]
+pub fn names() -> Vec<&'static str> {
+    all().iter().map(|s| s.name()).collect()
+}
+
+/// The solver called `name`.
+///
+/// # Errors
+/// [`Error::UnknownSolver`] listing the known names.
+pub fn by_name(name: &str) -> Result<Box<dyn Solver>> {
+    all()
+        .into_iter()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| Error::UnknownSolver {
+            name: name.to_string(),
+            known: names().join(", "),
+        })
+}
