@@ -1,1 +1,8 @@
+//! Property tests: one test binary, one file per theme. Strategies and checks come
+//! from the library's `testkit` module (the same ones users get).
+//!
+//! Failing cases are persisted in `proptests/regressions/` (committed).
 
+mod model;
+mod solvers;
+mod strategies;

@@ -49,6 +49,8 @@ pub mod model;
 pub mod report;
 pub mod solver;
 pub mod solvers;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod uncertainty;
 
 pub use assignment::{Assignment, Choice};
