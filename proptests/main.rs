@@ -4,5 +4,6 @@
 //! Failing cases are persisted in `proptests/regressions/` (committed).
 
 mod model;
+mod routing;
 mod solvers;
 mod strategies;

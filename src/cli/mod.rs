@@ -2,6 +2,7 @@
 
 mod compare;
 mod generate;
+mod route;
 mod solve;
 mod uncertainty;
 
@@ -35,6 +36,11 @@ enum Command {
     Compare(compare::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
+    /// Route queries and dialogues between device and edge: policies vs the offline
+    /// optimum, and the quality-latency frontier (SPEC 7, docs/routing.md).
+    Route(route::RouteArgs),
+    /// Generate a seeded synthetic dialogue file (docs/routing.md).
+    GenDialogues(route::GenArgs),
 }
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
@@ -67,6 +73,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
+        Command::Route(a) => route::run_route(&a),
+        Command::GenDialogues(a) => route::run_gen(&a),
     }
 }
 
