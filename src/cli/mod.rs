@@ -1,6 +1,7 @@
 //! Subcommands, one file each; raw clap arguments become library settings here.
 
 mod compare;
+mod gen_dialogues;
 mod generate;
 mod route;
 mod solve;
@@ -40,7 +41,7 @@ enum Command {
     /// optimum, and the quality-latency frontier (SPEC 7, docs/routing.md).
     Route(route::RouteArgs),
     /// Generate a seeded synthetic dialogue file (docs/routing.md).
-    GenDialogues(route::GenArgs),
+    GenDialogues(gen_dialogues::Args),
 }
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
@@ -74,7 +75,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
         Command::Route(a) => route::run_route(&a),
-        Command::GenDialogues(a) => route::run_gen(&a),
+        Command::GenDialogues(a) => gen_dialogues::run(&a),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `llm-offload route` and `llm-offload gen-dialogues` (SPEC 7, docs/routing.md).
+//! `llm-offload route` (SPEC 7, docs/routing.md).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,7 +10,6 @@ use llm_offload::routing::frontier::{
     self, matched_quality, pareto, run, run_optimum, Family, Match, Point, SweepConfig,
 };
 use llm_offload::routing::policies::{OutputEstimate, Policy};
-use llm_offload::routing::synth::{generate, SynthConfig};
 use llm_offload::routing::{Dialogues, RouteStats};
 use llm_offload::solver::relative_gap;
 
@@ -39,6 +38,11 @@ pub struct RouteArgs {
     /// with the static threshold at matched quality, and write CSV files and a plot.
     #[arg(long)]
     sweep: bool,
+    /// With --sweep: a second dialogue file on which the seed-rule parameters chosen
+    /// at matched quality on FILE are checked (out of sample) against the same static
+    /// thresholds.
+    #[arg(long, requires = "sweep")]
+    holdout: Option<PathBuf>,
     /// Directory of the sweep's files (created if missing).
     #[arg(long, default_value = ".")]
     out_dir: PathBuf,
@@ -53,7 +57,90 @@ fn output_estimate(assumed: Option<f64>) -> Result<OutputEstimate> {
 }
 
 fn pct(x: f64) -> String {
-    format!("{:.1}", 100.0 * x)
+    let v = 100.0 * x;
+    // No "-0.0" for values that round to zero.
+    format!("{:.1}", if v.abs() < 0.05 { 0.0 } else { v })
+}
+
+fn is_tenth(theta: Option<f64>) -> bool {
+    theta.is_some_and(|t| (10.0 * t - (10.0 * t).round()).abs() < 1e-9)
+}
+
+/// Out-of-sample check: each static threshold and the seed-rule point chosen for it
+/// on the sweep's file, both run on `holdout`.
+fn holdout_check(holdout: &Dialogues, matches: &[Match], output: OutputEstimate) {
+    let mut savings = Vec::new();
+    let mut quality_diffs = Vec::new();
+    let mut rows = Vec::new();
+    for m in matches {
+        let (Some(theta), Some(p)) = (m.reference.theta, m.fastest) else {
+            continue;
+        };
+        let (Some(a), Some(seed_theta)) = (p.a, p.theta) else {
+            continue;
+        };
+        let st = run(holdout, &Policy::Threshold { theta });
+        let sd = run(
+            holdout,
+            &Policy::SeedRule {
+                a,
+                theta: seed_theta,
+                output,
+            },
+        );
+        let saving = -relative_gap(sd.mean_latency_s(), st.mean_latency_s());
+        savings.push(saving);
+        quality_diffs.push(sd.quality() - st.quality());
+        if is_tenth(Some(theta)) {
+            rows.push(vec![
+                format!("{theta:.1}"),
+                pct(st.quality()),
+                ms(&st),
+                pct(st.edge_rate()),
+                format!("{a} / {seed_theta:.2}"),
+                pct(sd.quality()),
+                ms(&sd),
+                pct(saving),
+                pct(sd.edge_rate()),
+            ]);
+        }
+    }
+    println!();
+    println!(
+        "Held-out check on {} ({} dialogues, {} turns): the same static thresholds and the \
+         seed-rule parameters chosen above, run on a file they were not chosen on.",
+        holdout.name,
+        holdout.dialogues.len(),
+        holdout.turns()
+    );
+    println!(
+        "{}",
+        markdown_table(
+            &[
+                "static theta",
+                "quality %",
+                "latency ms",
+                "edge %",
+                "seed a / theta",
+                "seed quality %",
+                "seed latency ms",
+                "latency saving %",
+                "seed edge %",
+            ],
+            rows,
+        )
+    );
+    if !savings.is_empty() {
+        let n = savings.len() as f64;
+        println!(
+            "held out, over {} thresholds: latency saving mean {:.1} %, quality change mean {:+.2} points \
+             (min {:+.2})",
+            savings.len(),
+            100.0 * savings.iter().sum::<f64>() / n,
+            100.0 * quality_diffs.iter().sum::<f64>() / n,
+            100.0 * quality_diffs.iter().copied().fold(f64::INFINITY, f64::min)
+        );
+    }
 }
 
 fn ms(s: &RouteStats) -> String {
@@ -134,7 +221,8 @@ pub fn run_route(a: &RouteArgs) -> Result<ExitCode> {
         )
     );
     if a.sweep {
-        sweep(&set, output, a.mu, &a.out_dir)?;
+        let holdout = a.holdout.as_deref().map(Dialogues::load).transpose()?;
+        sweep(&set, output, a.mu, &a.out_dir, holdout.as_ref())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -224,7 +312,13 @@ fn write_matches(path: &Path, matches: &[(Match, Option<Point>)]) -> Result<()> 
     Ok(())
 }
 
-fn sweep(set: &Dialogues, output: OutputEstimate, mu: f64, dir: &Path) -> Result<()> {
+fn sweep(
+    set: &Dialogues,
+    output: OutputEstimate,
+    mu: f64,
+    dir: &Path,
+    holdout: Option<&Dialogues>,
+) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let cfg = SweepConfig {
         output,
@@ -280,8 +374,8 @@ fn sweep(set: &Dialogues, output: OutputEstimate, mu: f64, dir: &Path) -> Result
                 style: Style::Line,
             },
             Series {
-                label: "static threshold".into(),
-                points: xy(&stat_sorted),
+                label: "static threshold (theta order)".into(),
+                points: xy(&stat),
                 errors: None,
                 style: Style::Line,
             },
@@ -398,73 +492,12 @@ fn sweep(set: &Dialogues, output: OutputEstimate, mu: f64, dir: &Path) -> Result
             100.0 * max
         );
     }
+    if let Some(h) = holdout {
+        holdout_check(h, &matches, output);
+    }
     println!("wrote {}, {}", points_csv.display(), matched_csv.display());
     for p in plots {
         println!("wrote {}", p.display());
     }
     Ok(())
-}
-
-/// Arguments of `gen-dialogues` (docs/routing.md for the generative story).
-#[derive(Debug, clap::Args)]
-pub struct GenArgs {
-    /// Number of dialogues.
-    #[arg(long, short = 'n', default_value_t = 50)]
-    dialogues: usize,
-    /// Seed (same seed and settings, same bytes).
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Fewest turns per dialogue (1 with --max-turns 1: single queries).
-    #[arg(long, default_value_t = 1)]
-    min_turns: usize,
-    /// Most turns per dialogue.
-    #[arg(long, default_value_t = 8)]
-    max_turns: usize,
-    /// Mean latent difficulty (logits; higher: harder).
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
-    difficulty: f64,
-    /// Standard deviation of the dialogues' topic difficulty (logits).
-    #[arg(long, default_value_t = 1.0)]
-    dialogue_sd: f64,
-    /// Standard deviation of a turn's difficulty around its dialogue's (logits).
-    #[arg(long, default_value_t = 0.7)]
-    turn_sd: f64,
-    /// How much easier a query is for the large model (logits).
-    #[arg(long, default_value_t = 1.5, allow_hyphen_values = true)]
-    edge_advantage: f64,
-    /// Standard deviation of the score's noise (logits; 0: calibrated score).
-    #[arg(long, default_value_t = 0.7)]
-    score_noise: f64,
-    /// Mean input tokens per turn.
-    #[arg(long, default_value_t = 60.0)]
-    mean_input_tokens: f64,
-    /// Mean output tokens per turn.
-    #[arg(long, default_value_t = 150.0)]
-    mean_output_tokens: f64,
-    /// Log-normal shape of the lengths (0: every length is the mean).
-    #[arg(long, default_value_t = 0.6)]
-    length_sigma: f64,
-    /// Output file (default: stdout).
-    #[arg(long, short = 'o')]
-    output: Option<PathBuf>,
-}
-
-pub fn run_gen(a: &GenArgs) -> Result<ExitCode> {
-    let set = generate(&SynthConfig {
-        dialogues: a.dialogues,
-        seed: a.seed,
-        min_turns: a.min_turns,
-        max_turns: a.max_turns,
-        difficulty: a.difficulty,
-        dialogue_sd: a.dialogue_sd,
-        turn_sd: a.turn_sd,
-        edge_advantage: a.edge_advantage,
-        score_noise: a.score_noise,
-        mean_input_tokens: a.mean_input_tokens,
-        mean_output_tokens: a.mean_output_tokens,
-        length_sigma: a.length_sigma,
-        ..SynthConfig::default()
-    })?;
-    super::write_out(a.output.as_deref(), &set.to_json())?;
-    Ok(ExitCode::SUCCESS)
 }

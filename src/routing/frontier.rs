@@ -102,8 +102,8 @@ impl Default for SweepConfig {
     /// `theta` in 0, 0.01, ..., 1 for the threshold; `a` in {0.05, 0.1, 0.2, 0.3,
     /// 0.5, 0.75, 1, 1.5, 2, 3} (`a = 0` is the threshold itself) and `theta` in
     /// -1, -0.99, ..., 1.5 for the seed rule, with the true output lengths;
-    /// `mu` in {0, 0.1, 0.2, 0.5, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 100} for the
-    /// optimum.
+    /// `mu` in {0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 15, 20, 30,
+    /// 50, 100} for the optimum.
     fn default() -> Self {
         Self {
             thresholds: grid(0.0, 1.0, 0.01),
@@ -111,7 +111,8 @@ impl Default for SweepConfig {
             seed_thetas: grid(-1.0, 1.5, 0.01),
             output: OutputEstimate::Actual,
             mus: vec![
-                0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0,
+                0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0,
+                30.0, 50.0, 100.0,
             ],
         }
     }

@@ -198,7 +198,10 @@ pub fn generate(cfg: &SynthConfig) -> Result<Dialogues> {
         "settings": cfg,
     });
     Dialogues::new(DialogueFile {
-        name: Some(format!("dialogues-n{}-s{}", cfg.dialogues, cfg.seed)),
+        name: Some(format!(
+            "dialogues-n{}-t{}-{}-s{}",
+            cfg.dialogues, cfg.min_turns, cfg.max_turns, cfg.seed
+        )),
         latency: cfg.latency,
         dialogues,
         meta: Some(meta),
@@ -246,6 +249,23 @@ mod tests {
             s.iter().sum::<f64>() / s.len() as f64
         };
         assert!(mean(true) > mean(false) + 0.1);
+    }
+
+    #[test]
+    fn committed_example_is_reproducible() {
+        // docs/routing.md: `llm-offload gen-dialogues -n 50 --seed 1`.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/instances/dialogues/example.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let set = generate(&SynthConfig {
+            dialogues: 50,
+            seed: 1,
+            ..SynthConfig::default()
+        })
+        .unwrap();
+        assert!(text == set.to_json(), "{path} differs from its generator");
     }
 
     #[test]
