@@ -415,7 +415,7 @@ fn sweep(
                     pct(-relative_gap(p.stats.mean_latency_s(), r.mean_latency_s())),
                     pct(p.stats.edge_rate()),
                 ]),
-                None => row.extend(std::iter::repeat_n("-".to_string(), 5)),
+                None => row.extend(std::iter::repeat("-".to_string()).take(5)),
             }
             row.push(
                 m.fewest_calls

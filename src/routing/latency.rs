@@ -7,9 +7,9 @@
 //! before it holds `h` tokens (the inputs and outputs of all earlier turns):
 //!
 //! - on the **device**: `x * device_prefill + y * device_decode`;
-//! - on the **edge**: `edge_round_trip + x * bits_per_token / uplink
-//!   + x * edge_prefill + y * edge_decode + y * bits_per_token / downlink`
-//!   (the download of the answer is not overlapped with decoding: conservative);
+//! - on the **edge**: `edge_round_trip + x * bits_per_token / uplink + x *
+//!   edge_prefill + y * edge_decode + y * bits_per_token / downlink` (the download
+//!   of the answer is not overlapped with decoding: conservative);
 //! - plus, when the previous turn was served on the **other** side, the **switching
 //!   cost**: that side holds the KV cache of the history and this one holds none, so
 //!   the whole history is prefilled again, `h * prefill` of the new side, and, when
@@ -275,12 +275,16 @@ mod tests {
 
     #[test]
     fn validation_names_the_parameter() {
-        let mut p = LatencyParams::default();
-        p.uplink_bits_per_s = 0.0;
+        let p = LatencyParams {
+            uplink_bits_per_s: 0.0,
+            ..LatencyParams::default()
+        };
         let e = p.validate("dialogue file", "latency").unwrap_err();
         assert!(e.to_string().contains("latency.uplink_bits_per_s"), "{e}");
-        let mut p = LatencyParams::default();
-        p.edge_decode_s_per_token = f64::NAN;
+        let p = LatencyParams {
+            edge_decode_s_per_token: f64::NAN,
+            ..LatencyParams::default()
+        };
         let e = p.validate("dialogue file", "latency").unwrap_err();
         assert!(
             e.to_string().contains("latency.edge_decode_s_per_token"),
