@@ -19,20 +19,20 @@ pub struct RouteArgs {
     /// Dialogue file (JSON, docs/routing.md).
     file: PathBuf,
     /// Threshold of the static policy: edge iff score > theta.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
     theta: f64,
     /// Weight `a` of the seed rule (1/s): edge iff score - a (T_edge - T_device) > theta.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, allow_hyphen_values = true)]
     a: f64,
     /// Threshold of the seed rule.
-    #[arg(long, default_value_t = 0.4)]
+    #[arg(long, default_value_t = 0.4, allow_hyphen_values = true)]
     seed_theta: f64,
     /// Output tokens the seed rule assumes for every turn (default: the true count,
     /// a length oracle).
     #[arg(long)]
     assumed_output_tokens: Option<f64>,
     /// Quality weight of the weighted cost: seconds one wrong answer is worth.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, allow_hyphen_values = true)]
     mu: f64,
     /// Trace the quality-latency frontier over `a` and `theta`, compare the seed rule
     /// with the static threshold at matched quality, and write CSV files and a plot.
