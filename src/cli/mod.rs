@@ -1,6 +1,7 @@
 //! Subcommands, one file each; raw clap arguments become library settings here.
 
 mod compare;
+mod export_mip;
 mod generate;
 mod solve;
 mod uncertainty;
@@ -33,6 +34,8 @@ enum Command {
     Solvers,
     /// Run several solvers side by side on instance files or directories.
     Compare(compare::Args),
+    /// Write the MIP of an instance as an LP or MPS file (HiGHS, SCIP, CBC, Gurobi).
+    ExportMip(export_mip::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
 }
@@ -67,6 +70,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
+        Command::ExportMip(a) => export_mip::run(&a),
     }
 }
 

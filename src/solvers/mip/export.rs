@@ -32,11 +32,11 @@ fn num(x: f64) -> String {
     format!("{x:e}")
 }
 
-/// Appends `+ a name` terms, at most 8 per line.
+/// Appends `+ a name` terms, at most 4 per line.
 fn terms(out: &mut String, items: impl Iterator<Item = (f64, String)>) {
     let mut any = false;
     for (k, (a, name)) in items.enumerate() {
-        if k > 0 && k % 8 == 0 {
+        if k > 0 && k % 4 == 0 {
             out.push_str("\n   ");
         }
         let sign = if a < 0.0 { '-' } else { '+' };
