@@ -299,35 +299,26 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
     let mut links = Vec::new();
     for j in 0..m {
         let k_max = inst.servers[j].max_users.map_or(n, |cap| cap.min(n));
-        // Candidate edge columns per level k = 1..=k_max: (user, variant, cost).
-        let mut levels: Vec<Vec<(usize, usize, f64)>> = Vec::with_capacity(k_max);
-        for k in 1..=k_max {
-            let mut cands = Vec::new();
-            for i in 0..n {
-                let costs = (0..inst.servers[j].variants.len()).map(|v| {
-                    let c = Choice::edge(j, v);
-                    (v, model.cost(i, c, model.edge_delay(i, j, v, k, 0.0)))
-                });
-                if config.reduce {
-                    // Cheapest variant, lowest index on ties.
-                    let (v, c) = costs
-                        .reduce(|b, x| if x.1 < b.1 { x } else { b })
-                        .expect("a server has at least one variant");
-                    if inst.is_forced(i) || c <= best_local[i].1 {
-                        cands.push((i, v, c));
-                    }
-                } else {
-                    cands.extend(costs.map(|(v, c)| (i, v, c)));
-                }
-            }
-            if config.reduce && distinct_users(&cands) < k {
-                // Fewer than k users can take level k; levels above have fewer still.
-                break;
-            }
-            levels.push(cands);
-        }
+        // Edge columns per load level k = 1..=k_max: (k, [(user, variant, cost)]).
+        let levels = if config.reduce {
+            reduced_levels(inst, &model, j, k_max, &best_local)
+        } else {
+            (1..=k_max)
+                .map(|k| {
+                    let cands = (0..n)
+                        .flat_map(|i| (0..inst.servers[j].variants.len()).map(move |v| (i, v)));
+                    let cands = cands.map(|(i, v)| {
+                        let c = Choice::edge(j, v);
+                        (i, v, model.cost(i, c, model.edge_delay(i, j, v, k, 0.0)))
+                    });
+                    (k, cands.collect())
+                })
+                .collect()
+        };
         let y0 = vars.len();
-        for k in 0..=levels.len() {
+        vars.push(Var::Level { server: j, load: 0 });
+        cost.push(0.0);
+        for &(k, _) in &levels {
             vars.push(Var::Level { server: j, load: k });
             cost.push(0.0);
         }
@@ -337,9 +328,8 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
             sense: Sense::Eq,
             rhs: 1.0,
         });
-        for (k0, cands) in levels.into_iter().enumerate() {
-            let k = k0 + 1;
-            let y = y0 + k;
+        for (pos, (k, cands)) in levels.into_iter().enumerate() {
+            let y = y0 + 1 + pos;
             let mut terms = Vec::with_capacity(cands.len() + 1);
             for (i, v, c) in cands {
                 let col = vars.len();
@@ -397,10 +387,74 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
     })
 }
 
-fn distinct_users(cands: &[(usize, usize, f64)]) -> usize {
-    let mut users: Vec<usize> = cands.iter().map(|c| c.0).collect();
-    users.dedup();
-    users.len()
+/// The load levels of server `j` that some optimum may use, each with the edge
+/// columns it needs (SPEC 2's monotonicity makes every rule exact): at each level only
+/// a user's cheapest variant (lowest index on ties); a user free to stay local only
+/// where moving it home would not lower the objective, that is where its cost minus
+/// its local cost plus the least the other `k - 1` users on `j` would gain from one
+/// user fewer is not positive; and only levels that at least `k` users can take.
+fn reduced_levels(
+    inst: &Instance,
+    model: &Model,
+    j: usize,
+    k_max: usize,
+    best_local: &[(Choice, f64)],
+) -> Vec<(usize, Vec<(usize, usize, f64)>)> {
+    let n = inst.n_users();
+    let cheapest = |i: usize, k: usize| {
+        (0..inst.servers[j].variants.len())
+            .map(|v| {
+                let c = Choice::edge(j, v);
+                (v, model.cost(i, c, model.edge_delay(i, j, v, k, 0.0)))
+            })
+            .reduce(|b, x| if x.1 < b.1 { x } else { b })
+            .expect("a server has at least one variant")
+    };
+    let mut levels = Vec::new();
+    let mut prev: Vec<f64> = vec![0.0; n];
+    for k in 1..=k_max {
+        let best: Vec<(usize, f64)> = (0..n).map(|i| cheapest(i, k)).collect();
+        // Users that may sit at level k at all: forced, or not costlier than local.
+        // These sets shrink as k grows, so once fewer than k remain, stop.
+        let may: Vec<usize> = (0..n)
+            .filter(|&i| inst.is_forced(i) || best[i].1 <= best_local[i].1)
+            .collect();
+        if may.len() < k {
+            break;
+        }
+        // What each of them gains when level k loses a user (0 at k = 1).
+        let mut gain: Vec<(f64, usize)> = may
+            .iter()
+            .map(|&i| (if k > 1 { best[i].1 - prev[i] } else { 0.0 }, i))
+            .collect();
+        gain.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let first = |m: usize| gain[..m].iter().map(|g| g.0).sum::<f64>();
+        let (sum_km1, sum_k) = (first(k - 1), first(k));
+        let rank: Vec<usize> = {
+            let mut r = vec![usize::MAX; n];
+            for (p, &(_, i)) in gain.iter().enumerate() {
+                r[i] = p;
+            }
+            r
+        };
+        let cands: Vec<(usize, usize, f64)> = may
+            .iter()
+            .filter(|&&i| {
+                let others = if rank[i] < k - 1 {
+                    sum_k - gain[rank[i]].0
+                } else {
+                    sum_km1
+                };
+                inst.is_forced(i) || best[i].1 - best_local[i].1 + others <= 0.0
+            })
+            .map(|&i| (i, best[i].0, best[i].1))
+            .collect();
+        if cands.len() >= k {
+            levels.push((k, cands));
+        }
+        prev = best.iter().map(|b| b.1).collect();
+    }
+    levels
 }
 
 /// The assignment a column vector stands for: each user's option is its column of
