@@ -1,6 +1,17 @@
 //! Subcommands, one file each; raw clap arguments become library settings here.
 
+/// `println!` to stdout that ends the program quietly (exit 0) when the reader has
+/// gone away (`llm-offload ... | head`), instead of panicking on a broken pipe.
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::cli::emit(&format!("{}\n", format_args!($($t)*))) };
+}
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cli::emit(&format!($($t)*)) };
+}
+
 mod compare;
+mod export_mip;
 mod gen_dialogues;
 mod generate;
 mod route;
@@ -35,6 +46,8 @@ enum Command {
     Solvers,
     /// Run several solvers side by side on instance files or directories.
     Compare(compare::Args),
+    /// Write the MIP of an instance as an LP or MPS file (HiGHS, SCIP, CBC, Gurobi).
+    ExportMip(export_mip::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
     /// Route queries and dialogues between device and edge: policies vs the offline
@@ -63,7 +76,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(a) => solve::run_check(&a),
         Command::Solvers => {
             for s in llm_offload::solvers::all() {
-                println!(
+                outln!(
                     "{:<16} {}{}",
                     s.name(),
                     s.description(),
@@ -74,6 +87,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
+        Command::ExportMip(a) => export_mip::run(&a),
         Command::Route(a) => route::run_route(&a),
         Command::GenDialogues(a) => gen_dialogues::run(&a),
     }
@@ -122,8 +136,24 @@ pub fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
     match path {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
         None => {
-            print!("{text}");
+            emit(text);
             Ok(())
         }
+    }
+}
+
+/// Writes to stdout; a closed pipe ends the program with exit code 0.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(1);
     }
 }

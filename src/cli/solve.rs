@@ -34,6 +34,9 @@ pub struct SolveArgs {
     /// Threads an exact solver may use.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Most assignments `exhaustive` may enumerate before it refuses.
+    #[arg(long, default_value_t = llm_offload::solver::DEFAULT_MAX_ENUMERATION)]
+    max_enumeration: u64,
     /// Write the output here instead of stdout.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
@@ -41,7 +44,9 @@ pub struct SolveArgs {
 
 impl SolveArgs {
     fn limits(&self) -> Result<Limits> {
-        limits(self.time_limit, self.node_limit, self.seed, self.threads)
+        let mut l = limits(self.time_limit, self.node_limit, self.seed, self.threads)?;
+        l.max_enumeration = self.max_enumeration;
+        Ok(l)
     }
 }
 
@@ -63,6 +68,7 @@ pub fn limits(
         node_limit,
         seed,
         threads,
+        ..Limits::default()
     })
 }
 
@@ -122,14 +128,14 @@ pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
     let claimed = value.get("objective").and_then(serde_json::Value::as_f64);
     match a.format {
         Format::Table => {
-            print!("{}", report::outcome_text(&out));
+            out!("{}", report::outcome_text(&out));
             if let Some(c) = claimed {
                 let verdict = if approx_eq(c, out.objective) {
                     "matches"
                 } else {
                     "DIFFERS from"
                 };
-                println!(
+                outln!(
                     "{:<18} {c:.9} {verdict} the recomputed objective",
                     "claimed objective"
                 );
@@ -138,7 +144,7 @@ pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
         Format::Json => {
             let mut v = out.to_json();
             v["claimed_objective"] = claimed.into();
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            outln!("{}", serde_json::to_string_pretty(&v)?);
         }
     }
     if !out.evaluation.feasible() {

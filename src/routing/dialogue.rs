@@ -188,9 +188,9 @@ impl Dialogues {
     /// [`Error::Json`] for malformed JSON, missing or unknown fields and wrong types
     /// (e.g. negative token counts); otherwise as [`Dialogues::new`].
     pub fn from_json(text: &str, context: &str) -> Result<Self> {
-        let file: DialogueFile = serde_json::from_str(text).map_err(|source| Error::Json {
+        let file: DialogueFile = serde_json::from_str(text).map_err(|error| Error::Json {
             context: context.to_string(),
-            source,
+            error,
         })?;
         let mut set = Self::new(file)?;
         if set.name.is_empty() {
