@@ -105,15 +105,15 @@ fn holdout_check(holdout: &Dialogues, matches: &[Match], output: OutputEstimate)
             ]);
         }
     }
-    println!();
-    println!(
+    outln!("");
+    outln!(
         "Held-out check on {} ({} dialogues, {} turns): the same static thresholds and the \
          seed-rule parameters chosen above, run on a file they were not chosen on.",
         holdout.name,
         holdout.dialogues.len(),
         holdout.turns()
     );
-    println!(
+    outln!(
         "{}",
         markdown_table(
             &[
@@ -132,7 +132,7 @@ fn holdout_check(holdout: &Dialogues, matches: &[Match], output: OutputEstimate)
     );
     if !savings.is_empty() {
         let n = savings.len() as f64;
-        println!(
+        outln!(
             "held out, over {} thresholds: latency saving mean {:.1} %, quality change mean {:+.2} points \
              (min {:+.2})",
             savings.len(),
@@ -194,18 +194,18 @@ pub fn run_route(a: &RouteArgs) -> Result<ExitCode> {
         &optimum,
         "0.0".into(),
     ));
-    println!(
+    outln!(
         "dialogue file {}: {} dialogues, {} turns",
         set.name,
         set.dialogues.len(),
         set.turns()
     );
-    println!(
+    outln!(
         "weighted cost per turn = (latency_s + mu * (1 - correct)) summed / turns, mu = {} s; \
          gap = (cost - optimum) / optimum",
         a.mu
     );
-    println!(
+    outln!(
         "{}",
         markdown_table(
             &[
@@ -426,8 +426,8 @@ fn sweep(
             row
         })
         .collect();
-    println!();
-    println!(
+    outln!("");
+    outln!(
         "Matched quality: for each static threshold theta, the seed-rule point (a / theta, over \
          {} a x {} theta) of least mean latency with at least the same quality; saving = latency \
          reduction; 'fewest edge %' = least edge-call rate of a seed point with at least the \
@@ -436,7 +436,7 @@ fn sweep(
         cfg.a_values.len(),
         cfg.seed_thetas.len()
     );
-    println!(
+    outln!(
         "{}",
         markdown_table(
             &[
@@ -473,7 +473,7 @@ fn sweep(
     if !savings.is_empty() {
         let mean = savings.iter().sum::<f64>() / savings.len() as f64;
         let max = savings.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        println!(
+        outln!(
             "over all {} static thresholds: latency saving at matched quality mean {:.1} %, max {:.1} %",
             savings.len(),
             100.0 * mean,
@@ -486,7 +486,7 @@ fn sweep(
             .iter()
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
-        println!(
+        outln!(
             "edge-call rate reduction at matched quality and no more latency: mean {:.1} points, max {:.1} points",
             100.0 * mean,
             100.0 * max
@@ -495,9 +495,9 @@ fn sweep(
     if let Some(h) = holdout {
         holdout_check(h, &matches, output);
     }
-    println!("wrote {}, {}", points_csv.display(), matched_csv.display());
+    outln!("wrote {}, {}", points_csv.display(), matched_csv.display());
     for p in plots {
-        println!("wrote {}", p.display());
+        outln!("wrote {}", p.display());
     }
     Ok(())
 }
