@@ -28,6 +28,9 @@
 //! - `goa`: uncertainty-aware greedy offloading, lazy priority queue.
 //! - `goa-reference`: the same GOA, straightforward full rescan.
 //! - `all-local`, `all-edge`, `random`, `min-delay`: the paper's baselines.
+//! - `mip`: HiGHS MIP over load levels; exact without interference, a relaxation
+//!   bound with it (`docs/exact.md`).
+//! - `exhaustive`: enumerates every assignment; exact, for tiny instances.
 //!
 //! ## Example
 //!

@@ -30,6 +30,18 @@ pub fn search_size(inst: &Instance) -> u128 {
         .fold(1u128, |acc, o| acc.saturating_mul(o.len() as u128))
 }
 
+/// The search size for messages: exact below 10^15, else in scientific notation.
+fn approx_count(inst: &Instance) -> String {
+    let size = options_per_user(inst)
+        .iter()
+        .fold(1f64, |acc, o| acc * o.len() as f64);
+    if size < 1e15 {
+        format!("{size:.0}")
+    } else {
+        format!("{size:.3e}")
+    }
+}
+
 fn options_per_user(inst: &Instance) -> Vec<Vec<Choice>> {
     let all: Vec<Choice> = Choice::all(inst).collect();
     (0..inst.n_users())
@@ -116,9 +128,10 @@ impl Solver for Exhaustive {
             return Err(Error::Refused {
                 solver: NAME,
                 reason: format!(
-                    "{size} assignments to enumerate (each user's options, local ones \
+                    "{} assignments to enumerate (each user's options, local ones \
                      removed for users that must offload) exceed --max-enumeration = {}; \
                      raise it or use `mip`",
+                    approx_count(inst),
                     limits.max_enumeration
                 ),
             });
