@@ -33,7 +33,13 @@ pub struct Shape {
 
 impl Default for Shape {
     fn default() -> Self {
-        Shape { users: (1, 6), servers: (1, 3), interference: None, caps: true, variants: false }
+        Shape {
+            users: (1, 6),
+            servers: (1, 3),
+            interference: None,
+            caps: true,
+            variants: false,
+        }
     }
 }
 
@@ -41,7 +47,11 @@ impl Shape {
     /// Tiny instances (N <= `n`, M <= `m`) for exhaustive oracles.
     #[must_use]
     pub fn tiny(n: usize, m: usize) -> Self {
-        Shape { users: (1, n), servers: (1, m), ..Shape::default() }
+        Shape {
+            users: (1, n),
+            servers: (1, m),
+            ..Shape::default()
+        }
     }
     /// Fixes interference on or off.
     #[must_use]
@@ -98,8 +108,16 @@ fn variants() -> impl Strategy<Value = Vec<Variant>> {
 }
 
 fn server(caps: bool, with_variants: bool) -> impl Strategy<Value = Server> {
-    let vs = if with_variants { variants().boxed() } else { Just(Vec::new()).boxed() };
-    let cap = if caps { prop::option::weighted(0.3, 0usize..4).boxed() } else { Just(None).boxed() };
+    let vs = if with_variants {
+        variants().boxed()
+    } else {
+        Just(Vec::new()).boxed()
+    };
+    let cap = if caps {
+        prop::option::weighted(0.3, 0usize..4).boxed()
+    } else {
+        Just(None).boxed()
+    };
     (0.1..1.0f64, 0.6..1.4f64, cap, vs).prop_map(|(band, comp, max_users, variants)| Server {
         bandwidth_hz: 1e8 * band,
         flops_per_s: 1.513e16 * comp * 0.2,
@@ -114,15 +132,29 @@ fn server(caps: bool, with_variants: bool) -> impl Strategy<Value = Server> {
 /// from tens to hundreds of metres away, Rayleigh fading). Instances whose caps
 /// cannot hold the forced users are redrawn.
 pub fn instances(shape: Shape) -> impl Strategy<Value = Instance> {
-    let Shape { users, servers, interference, caps, variants: with_variants } = shape;
+    let Shape {
+        users,
+        servers,
+        interference,
+        caps,
+        variants: with_variants,
+    } = shape;
     (users.0..=users.1, servers.0..=servers.1)
         .prop_flat_map(move |(n, m)| {
             let inter = match interference {
                 Some(b) => Just(b).boxed(),
                 None => any::<bool>().boxed(),
             };
-            let dv = if with_variants { variants().boxed() } else { Just(Vec::new()).boxed() };
-            let lambda = if with_variants { (0.0..0.01f64).boxed() } else { Just(0.0).boxed() };
+            let dv = if with_variants {
+                variants().boxed()
+            } else {
+                Just(Vec::new()).boxed()
+            };
+            let lambda = if with_variants {
+                (0.0..0.01f64).boxed()
+            } else {
+                Just(0.0).boxed()
+            };
             (
                 prop::collection::vec(user(), n),
                 prop::collection::vec(server(caps, with_variants), m),
@@ -134,21 +166,31 @@ pub fn instances(shape: Shape) -> impl Strategy<Value = Instance> {
                 lambda,
             )
         })
-        .prop_filter_map("caps below forced users", |(users, servers, log_gain, tau, uniform, interference, device_variants, lambda)| {
-            Instance::new(InstanceFile {
-                name: Some("prop".into()),
-                tau,
-                weights: if uniform { Weights::Uniform } else { Weights::Uncertainty },
-                interference,
-                lambda,
-                device_variants,
-                users,
-                servers,
-                gain: log_gain.into_iter().map(|r| r.into_iter().map(|g| 10f64.powf(g)).collect()).collect(),
-                meta: None,
-            })
-            .ok()
-        })
+        .prop_filter_map(
+            "caps below forced users",
+            |(users, servers, log_gain, tau, uniform, interference, device_variants, lambda)| {
+                Instance::new(InstanceFile {
+                    name: Some("prop".into()),
+                    tau,
+                    weights: if uniform {
+                        Weights::Uniform
+                    } else {
+                        Weights::Uncertainty
+                    },
+                    interference,
+                    lambda,
+                    device_variants,
+                    users,
+                    servers,
+                    gain: log_gain
+                        .into_iter()
+                        .map(|r| r.into_iter().map(|g| 10f64.powf(g)).collect())
+                        .collect(),
+                    meta: None,
+                })
+                .ok()
+            },
+        )
 }
 
 /// The outcome's objective is the from-scratch evaluation of its assignment and the
@@ -159,7 +201,10 @@ pub fn instances(shape: Shape) -> impl Strategy<Value = Instance> {
 pub fn check_feasible(inst: &Instance, out: &Outcome) -> Result<(), String> {
     let e = evaluate(inst, &out.assignment).map_err(|e| e.to_string())?;
     if !approx_eq(e.objective, out.objective) {
-        return Err(format!("{}: reported objective {} but the assignment evaluates to {}", out.algorithm, out.objective, e.objective));
+        return Err(format!(
+            "{}: reported objective {} but the assignment evaluates to {}",
+            out.algorithm, out.objective, e.objective
+        ));
     }
     if !e.feasible() {
         return Err(format!("{}: infeasible: {:?}", out.algorithm, e.violations));
@@ -174,11 +219,17 @@ pub fn check_feasible(inst: &Instance, out: &Outcome) -> Result<(), String> {
 /// A message with both values.
 pub fn check_not_below(out: &Outcome, optimum: f64) -> Result<(), String> {
     if out.objective < optimum && !approx_eq(out.objective, optimum) {
-        return Err(format!("{}: objective {} below the proven optimum {optimum}", out.algorithm, out.objective));
+        return Err(format!(
+            "{}: objective {} below the proven optimum {optimum}",
+            out.algorithm, out.objective
+        ));
     }
     if let Some(b) = out.bound {
         if b > optimum && !approx_eq(b, optimum) {
-            return Err(format!("{}: bound {b} above the proven optimum {optimum}", out.algorithm));
+            return Err(format!(
+                "{}: bound {b} above the proven optimum {optimum}",
+                out.algorithm
+            ));
         }
     }
     Ok(())
@@ -192,6 +243,9 @@ pub fn check_optimal(out: &Outcome, optimum: f64) -> Result<(), String> {
     if approx_eq(out.objective, optimum) {
         Ok(())
     } else {
-        Err(format!("{}: objective {} but the optimum is {optimum}", out.algorithm, out.objective))
+        Err(format!(
+            "{}: objective {} but the optimum is {optimum}",
+            out.algorithm, out.objective
+        ))
     }
 }

@@ -8,11 +8,13 @@
 //! | `all-edge` | [`all_edge`] | baseline |
 //! | `random` | [`random`] | baseline (seeded) |
 //! | `min-delay` | [`min_delay`] | baseline |
+//! | `best-response` | [`best_response`] | Nash equilibrium by best responses |
 //!
 //! Adding a solver is one file and one line in [`all`].
 
 pub mod all_edge;
 pub mod all_local;
+pub mod best_response;
 pub mod goa;
 pub mod greedy;
 pub mod min_delay;
@@ -31,6 +33,7 @@ pub fn all() -> Vec<Box<dyn Solver>> {
         Box::new(all_edge::AllEdge),
         Box::new(random::Random),
         Box::new(min_delay::MinDelay),
+        Box::new(best_response::BestResponse::default()),
     ]
 }
 
