@@ -9,6 +9,7 @@
 //! | `random` | [`random`] | baseline (seeded) |
 //! | `min-delay` | [`min_delay`] | baseline |
 //! | `best-response` | [`best_response`] | Nash equilibrium by best responses |
+//! | `tree-search` | [`tree_search`] | exact branch and bound over users |
 //!
 //! Adding a solver is one file and one line in [`all`].
 
@@ -19,6 +20,7 @@ pub mod goa;
 pub mod greedy;
 pub mod min_delay;
 pub mod random;
+pub mod tree_search;
 
 use crate::error::{Error, Result};
 use crate::solver::Solver;
@@ -34,6 +36,7 @@ pub fn all() -> Vec<Box<dyn Solver>> {
         Box::new(random::Random),
         Box::new(min_delay::MinDelay),
         Box::new(best_response::BestResponse::default()),
+        Box::new(tree_search::TreeSearch::default()),
     ]
 }
 
