@@ -19,6 +19,7 @@
 //!   gap definition.
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
+//! - [`plot`]: SVG and PNG charts.
 //!
 //! ## Algorithms
 //!
@@ -46,6 +47,7 @@ pub mod error;
 pub mod generate;
 pub mod instance;
 pub mod model;
+pub mod plot;
 pub mod report;
 pub mod solver;
 pub mod solvers;
@@ -57,3 +59,8 @@ pub use assignment::{Assignment, Choice};
 pub use error::{Error, Result};
 pub use instance::Instance;
 pub use solver::{Limits, Outcome, Solver, Status, TOLERANCE};
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
