@@ -12,6 +12,7 @@ macro_rules! out {
 
 mod compare;
 mod generate;
+mod poa;
 mod solve;
 mod uncertainty;
 
@@ -45,6 +46,8 @@ enum Command {
     Compare(compare::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
+    /// Best-response equilibria against tree-search optima: the observed price of anarchy.
+    Poa(poa::Args),
 }
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
@@ -77,6 +80,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
+        Command::Poa(a) => poa::run(&a),
     }
 }
 
