@@ -23,7 +23,8 @@
 //! children along the current path). Without limits the bound equals the objective
 //! within the tolerance: a proof of optimality.
 //!
-//! Cost: O(N K) per node (K options per user); at most `sum_k K^k` nodes.
+//! Cost: O(N K) per node (K options per user); at most `sum_k K^k` nodes. Without a
+//! time or node limit it refuses instances above [`MAX_USERS_WITHOUT_LIMIT`] users.
 
 use std::time::Instant;
 
@@ -37,6 +38,10 @@ use crate::solver::{approx_eq, Limits, Outcome, Solver, Stats, Status};
 
 use super::best_response::BestResponse;
 use super::goa::Goa;
+
+/// The most users `tree-search` accepts without a time or node limit: beyond it the
+/// search can run for hours, so it refuses rather than hang a `compare` run.
+pub const MAX_USERS_WITHOUT_LIMIT: usize = 30;
 
 /// The order in which users are decided (depth k decides the k-th user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -230,6 +235,18 @@ impl Solver for TreeSearch {
     }
     fn solve(&self, inst: &Instance, limits: &Limits) -> Result<Outcome> {
         let start = Instant::now();
+        let unlimited = limits.time_limit.is_none() && limits.node_limit.is_none();
+        if unlimited && inst.n_users() > MAX_USERS_WITHOUT_LIMIT {
+            return Err(crate::Error::Refused {
+                solver: "tree-search",
+                reason: format!(
+                    "N = {} users exceeds {MAX_USERS_WITHOUT_LIMIT} without a limit (the search is \
+                     exponential); give a time or node limit (--time-limit, --node-limit) to get \
+                     the incumbent and a proven bound",
+                    inst.n_users()
+                ),
+            });
+        }
         let model = Model::new(inst);
         let options: Vec<Choice> = Choice::all(inst).collect();
         let heuristic = Limits::default();
@@ -383,5 +400,24 @@ mod tests {
         assert_eq!(out.status, Status::NodeLimit);
         let b = out.bound.unwrap();
         assert!(b <= opt + 1e-12 && out.objective >= opt - 1e-12);
+    }
+
+    #[test]
+    fn refuses_large_instances_without_a_limit() {
+        let inst = generate(&GenConfig {
+            users: MAX_USERS_WITHOUT_LIMIT + 1,
+            ..GenConfig::default()
+        })
+        .unwrap();
+        let err = TreeSearch::default()
+            .solve(&inst, &Limits::default())
+            .unwrap_err();
+        assert!(err.to_string().contains("--time-limit"), "{err}");
+        let limits = Limits {
+            node_limit: Some(100),
+            ..Limits::default()
+        };
+        let out = TreeSearch::default().solve(&inst, &limits).unwrap();
+        assert!(out.bound.unwrap() <= out.objective);
     }
 }
