@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..GenConfig::default()
             })?;
             let k = Choice::all(&inst).count() as f64;
-            for user_order in [UserOrder::Index, UserOrder::Stake] {
+            for user_order in [UserOrder::Index, UserOrder::Weight] {
                 for incumbent in [Incumbent::None, Incumbent::Both] {
                     let s = TreeSearch {
                         params: Params {

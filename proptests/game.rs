@@ -159,7 +159,7 @@ proptest! {
     ) {
         let opt = brute_optimum(&inst);
         let s = TreeSearch { params: tree_search::Params {
-            user_order: if index_order { tree_search::UserOrder::Index } else { tree_search::UserOrder::Stake },
+            user_order: if index_order { tree_search::UserOrder::Index } else { tree_search::UserOrder::Weight },
             incumbent: tree_search::Incumbent::None,
         } };
         let out = s.solve(&inst, &Limits { node_limit: Some(nodes), ..Limits::default() }).unwrap();

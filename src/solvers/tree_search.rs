@@ -48,12 +48,12 @@ pub const MAX_USERS_WITHOUT_LIMIT: usize = 30;
 pub enum UserOrder {
     /// Index order 0, 1, ..., N-1.
     Index,
-    /// Decreasing stake first: the spread between a user's most and least expensive
-    /// allowed option with nobody else offloaded (ties by index). Users whose choice
-    /// moves the objective most are fixed near the root, where it tightens the bound
-    /// of the most nodes.
+    /// Decreasing weight `w_i` first (ties by index; index order under uniform
+    /// weights): the users that dominate the objective are fixed near the root, where
+    /// their exact costs tighten the bound of the most nodes. Measured against index
+    /// order and other orders in docs/game.md.
     #[default]
-    Stake,
+    Weight,
 }
 
 /// Where the first incumbent comes from.
@@ -71,7 +71,7 @@ pub enum Incumbent {
 /// Options of the tree search.
 ///
 /// # Default
-/// [`UserOrder::Stake`], [`Incumbent::Both`].
+/// [`UserOrder::Weight`], [`Incumbent::Both`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Params {
     /// The order in which users are decided.
@@ -200,24 +200,11 @@ impl Search<'_, '_, '_> {
 }
 
 impl TreeSearch {
-    fn order(&self, model: &Model<'_>, options: &[Choice]) -> Vec<usize> {
+    fn order(&self, model: &Model<'_>) -> Vec<usize> {
         let n = model.instance().n_users();
         let mut order: Vec<usize> = (0..n).collect();
-        if self.params.user_order == UserOrder::Stake {
-            let empty = State::new(model);
-            let stake: Vec<f64> = (0..n)
-                .map(|i| {
-                    let costs = options
-                        .iter()
-                        .filter(|&&c| empty.allows(i, c))
-                        .map(|&c| empty.cost_if(i, c));
-                    let (lo, hi) = costs.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
-                        (l.min(x), h.max(x))
-                    });
-                    hi - lo
-                })
-                .collect();
-            order.sort_by(|&a, &b| stake[b].total_cmp(&stake[a]).then(a.cmp(&b)));
+        if self.params.user_order == UserOrder::Weight {
+            order.sort_by(|&a, &b| model.weight(b).total_cmp(&model.weight(a)).then(a.cmp(&b)));
         }
         order
     }
@@ -265,7 +252,7 @@ impl Solver for TreeSearch {
         let parked = (0..inst.n_users()).map(|i| model.best_local(i).0).collect();
         let mut search = Search {
             state,
-            order: self.order(&model, &options),
+            order: self.order(&model),
             options: &options,
             parked,
             best: first.map(|o| (o.assignment, o.objective)),
