@@ -1,13 +1,14 @@
 //! Measures `tree-search` on generated paper instances: nodes, time and status for
-//! each user order and incumbent, against the `(K)^N` leaves of full enumeration.
+//! each user order and incumbent, against the leaves of full enumeration (`exhaustive::search_size`).
 //!
 //! `cargo run --release --example tree_search_orders -- N_FROM N_TO SEEDS [TIME_LIMIT_S]`
 
 use std::time::Duration;
 
 use llm_offload::generate::{generate, GenConfig};
+use llm_offload::solvers::exhaustive::search_size;
 use llm_offload::solvers::tree_search::{Incumbent, Params, TreeSearch, UserOrder};
-use llm_offload::{Choice, Limits, Solver};
+use llm_offload::{Limits, Solver};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 seed,
                 ..GenConfig::default()
             })?;
-            let k = Choice::all(&inst).count() as f64;
+            let leaves = search_size(&inst) as f64;
             for user_order in [UserOrder::Index, UserOrder::Weight] {
                 for incumbent in [Incumbent::None, Incumbent::Both] {
                     let s = TreeSearch {
@@ -44,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         "| {n} | {seed} | {user_order:?} | {incumbent:?} | {:?} | {} | {:.3e} | {:.3} |",
                         out.status,
                         out.stats.nodes.unwrap_or(0),
-                        k.powi(n as i32),
+                        leaves,
                         out.elapsed_s
                     );
                 }

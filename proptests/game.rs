@@ -1,10 +1,12 @@
 //! The game and the exact tree search: converged best responses are equilibria
 //! (checked by brute force over each user's deviations with `evaluate`), the ordinal
 //! potential tracks every unilateral move where it is claimed, and `tree-search`
-//! equals brute force over all assignments, also under node limits (valid bound).
+//! equals brute force over all assignments, also under node limits (valid bound), and
+//! equals `mip` without interference.
 
 use llm_offload::model::{evaluate, Model, State};
 use llm_offload::solvers::best_response::{self, BestResponse, Order, Params};
+use llm_offload::solvers::mip::Mip;
 use llm_offload::solvers::tree_search::{self, TreeSearch};
 use llm_offload::{Assignment, Choice, Instance, Limits, Solver, Status};
 use proptest::prelude::*;
@@ -80,7 +82,7 @@ fn tol(a: f64, b: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(config(64))]
+    #![proptest_config(config(48))]
 
     #[test]
     fn converged_profiles_are_equilibria(
@@ -167,6 +169,19 @@ proptest! {
         check_not_below(&out, opt).map_err(TestCaseError::fail)?;
         if out.status == Status::Completed {
             check_optimal(&out, opt).map_err(TestCaseError::fail)?;
+        }
+    }
+
+    #[test]
+    fn tree_search_equals_mip_without_interference(
+        inst in instances(Shape::tiny(6, 3).interference(false)),
+        variants in instances(Shape::tiny(4, 2).interference(false).with_variants()),
+    ) {
+        for inst in [inst, variants] {
+            let mip = Mip::default().solve(&inst, &Limits::default()).unwrap();
+            prop_assert!(mip.proven_optimal);
+            let out = TreeSearch::default().solve(&inst, &Limits::default()).unwrap();
+            check_optimal(&out, mip.objective).map_err(TestCaseError::fail)?;
         }
     }
 }

@@ -11,6 +11,7 @@ macro_rules! out {
 }
 
 mod compare;
+mod export_mip;
 mod generate;
 mod poa;
 mod solve;
@@ -44,6 +45,8 @@ enum Command {
     Solvers,
     /// Run several solvers side by side on instance files or directories.
     Compare(compare::Args),
+    /// Write the MIP of an instance as an LP or MPS file (HiGHS, SCIP, CBC, Gurobi).
+    ExportMip(export_mip::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
     /// Best-response equilibria against tree-search optima: the observed price of anarchy.
@@ -69,7 +72,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(a) => solve::run_check(&a),
         Command::Solvers => {
             for s in llm_offload::solvers::all() {
-                println!(
+                outln!(
                     "{:<16} {}{}",
                     s.name(),
                     s.description(),
@@ -81,6 +84,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
         Command::Poa(a) => poa::run(&a),
+        Command::ExportMip(a) => export_mip::run(&a),
     }
 }
 

@@ -10,15 +10,19 @@
 //! | `min-delay` | [`min_delay`] | baseline |
 //! | `best-response` | [`best_response`] | Nash equilibrium by best responses |
 //! | `tree-search` | [`tree_search`] | exact branch and bound over users |
+//! | `mip` | [`mip`] | exact MIP (HiGHS); relaxation bound with interference |
+//! | `exhaustive` | [`exhaustive`] | exact enumeration (tiny instances) |
 //!
 //! Adding a solver is one file and one line in [`all`].
 
 pub mod all_edge;
 pub mod all_local;
 pub mod best_response;
+pub mod exhaustive;
 pub mod goa;
 pub mod greedy;
 pub mod min_delay;
+pub mod mip;
 pub mod random;
 pub mod tree_search;
 
@@ -37,6 +41,8 @@ pub fn all() -> Vec<Box<dyn Solver>> {
         Box::new(min_delay::MinDelay),
         Box::new(best_response::BestResponse::default()),
         Box::new(tree_search::TreeSearch::default()),
+        Box::new(mip::Mip::default()),
+        Box::new(exhaustive::Exhaustive),
     ]
 }
 

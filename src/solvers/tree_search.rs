@@ -300,7 +300,7 @@ impl Solver for TreeSearch {
         );
         stats.extra.insert(
             "leaves_of_full_enumeration".into(),
-            json!((options.len() as f64).powi(inst.n_users() as i32)),
+            json!(super::exhaustive::search_size(inst) as f64),
         );
         Outcome::new(
             self.name(),
