@@ -219,6 +219,7 @@ impl Solver for BestResponse {
         let mut turn: Vec<usize> = (0..inst.n_users()).collect();
         let mut stats = Stats::default();
         let (mut rounds, mut moves) = (0u64, 0u64);
+        let mut certificate = None;
         let status = loop {
             if rounds >= p.max_rounds {
                 break Status::IterationLimit;
@@ -241,18 +242,22 @@ impl Solver for BestResponse {
             }
             moves += moved;
             if moved == 0 {
-                // Certify on a fresh state (the incremental sums may have drifted).
-                state = State::from_assignment(&model, &state.assignment())?;
-                if (0..inst.n_users())
-                    .all(|i| !improves(best_response(&state, i, &options).1, state.cost(i)))
-                {
+                // Certify from scratch (the incremental sums may have drifted).
+                let cert = nash_gap(inst, &state.assignment())?;
+                stats.evaluations += (inst.n_users() * options.len()) as u64;
+                if cert.1 {
+                    certificate = Some(cert);
                     break Status::Converged;
                 }
+                state = State::from_assignment(&model, &state.assignment())?;
             }
         };
         stats.iterations = rounds;
         let assignment = state.assignment();
-        let (gap, nash) = nash_gap(inst, &assignment)?;
+        let (gap, nash) = match certificate {
+            Some(cert) => cert,
+            None => nash_gap(inst, &assignment)?,
+        };
         let phi = potential(&State::from_assignment(&model, &assignment)?);
         stats.extra.insert("rounds".into(), json!(rounds));
         stats.extra.insert("moves".into(), json!(moves));
