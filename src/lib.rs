@@ -26,6 +26,9 @@
 //! - `goa`: uncertainty-aware greedy offloading, lazy priority queue.
 //! - `goa-reference`: the same GOA, straightforward full rescan.
 //! - `all-local`, `all-edge`, `random`, `min-delay`: the paper's baselines.
+//! - `best-response`: selfish users' best responses to a certified pure Nash
+//!   equilibrium (docs/game.md).
+//! - `tree-search`: exact depth-first branch and bound over users (docs/game.md).
 //!
 //! ## Example
 //!
