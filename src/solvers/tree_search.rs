@@ -39,9 +39,11 @@ use crate::solver::{approx_eq, Limits, Outcome, Solver, Stats, Status};
 use super::best_response::BestResponse;
 use super::goa::Goa;
 
-/// The most users `tree-search` accepts without a time or node limit: beyond it the
-/// search can run for hours, so it refuses rather than hang a `compare` run.
-pub const MAX_USERS_WITHOUT_LIMIT: usize = 30;
+/// The most users `tree-search` accepts without a time or node limit. At M = 4 on
+/// the paper scenario, N = 24 takes from 20 s to over a minute (docs/game.md) and
+/// each further user multiplies that, so beyond it the solver refuses rather than
+/// hang a `compare` run.
+pub const MAX_USERS_WITHOUT_LIMIT: usize = 24;
 
 /// The order in which users are decided (depth k decides the k-th user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
