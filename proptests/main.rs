@@ -6,5 +6,6 @@
 mod exact;
 mod game;
 mod model;
+mod routing;
 mod solvers;
 mod strategies;

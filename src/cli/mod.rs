@@ -12,8 +12,10 @@ macro_rules! out {
 
 mod compare;
 mod export_mip;
+mod gen_dialogues;
 mod generate;
 mod poa;
+mod route;
 mod solve;
 mod uncertainty;
 
@@ -51,6 +53,11 @@ enum Command {
     Uncertainty(uncertainty::Args),
     /// Best-response equilibria against tree-search optima: the observed price of anarchy.
     Poa(poa::Args),
+    /// Route queries and dialogues between device and edge: policies vs the offline
+    /// optimum, and the quality-latency frontier (SPEC 7, docs/routing.md).
+    Route(route::RouteArgs),
+    /// Generate a seeded synthetic dialogue file (docs/routing.md).
+    GenDialogues(gen_dialogues::Args),
 }
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
@@ -85,6 +92,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Uncertainty(a) => uncertainty::run(&a),
         Command::Poa(a) => poa::run(&a),
         Command::ExportMip(a) => export_mip::run(&a),
+        Command::Route(a) => route::run_route(&a),
+        Command::GenDialogues(a) => gen_dialogues::run(&a),
     }
 }
 
