@@ -23,13 +23,17 @@
 //!   `P(large correct) = 0.86 - 0.6 alpha`: about 45 % and 56 % on average, the small
 //!   model's chance falling fastest as uncertainty rises;
 //! - output tokens `U{1..16}`.
+//!
+//! Model variants (`--variants`, [`VariantPreset`]) add quantised versions of both
+//! models with sourced perplexities and approximate speed-ups; see the preset's docs
+//! and docs/game.md.
 
 use rand::distributions::{Distribution, Open01};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
-use crate::instance::{Instance, InstanceFile, Server, User, Weights};
+use crate::instance::{Instance, InstanceFile, Server, User, Variant, Weights};
 
 /// Speed of light (m/s).
 const LIGHT_M_PER_S: f64 = 299_792_458.0;
@@ -62,11 +66,89 @@ pub enum Scenario {
     Paper,
 }
 
+/// Model-variant presets: quantised versions of the device's and the servers' models.
+///
+/// Work multipliers are `1 / speed-up` over FP16; perplexities are WikiText-2 figures
+/// from the papers named below. Both are approximate stand-ins, not measurements of
+/// this scenario: speed-ups depend on hardware, kernels and batch size (weight-only
+/// quantisation speeds up memory-bound decoding far more than compute-bound prefill),
+/// and perplexity on WikiText-2 is a proxy for answer quality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VariantPreset {
+    /// Llama-2 at FP16 / INT8 / INT4: Llama-2-7B on the devices, Llama-2-70B on the
+    /// servers (a 10x larger model; the scenario keeps SPEC 6's 8x work ratio).
+    ///
+    /// Perplexity (WikiText-2): FP16 7B 5.47, 70B 3.32 and INT4 (AWQ, W4 g128) 7B 5.60,
+    /// 70B 3.41 from AWQ (Lin et al., MLSys 2024, Table 4); INT8 (SmoothQuant W8A8)
+    /// 7B 5.52, 70B 3.36 from SmoothQuant's Llama-2 results (Xiao et al., ICML 2023),
+    /// within 0.05 of FP16 (treat INT8 as approximate). Work multipliers: INT8
+    /// 1/1.56 = 0.64 (SmoothQuant's "up to 1.56x" end-to-end speed-up), INT4 1/3 =
+    /// 0.33 (AWQ's TinyChat, "more than 3x" over Hugging Face FP16); both are
+    /// best-case figures.
+    Llama2,
+}
+
+impl VariantPreset {
+    /// The preset's variants of the device model (FP16 first).
+    #[must_use]
+    pub fn device(self) -> Vec<Variant> {
+        match self {
+            VariantPreset::Llama2 => quantised(&[5.47, 5.52, 5.60]),
+        }
+    }
+
+    /// The preset's variants of the servers' model (FP16 first).
+    #[must_use]
+    pub fn server(self) -> Vec<Variant> {
+        match self {
+            VariantPreset::Llama2 => quantised(&[3.32, 3.36, 3.41]),
+        }
+    }
+
+    /// The preset's default `lambda` (weighted seconds per perplexity point): 0.05.
+    ///
+    /// Chosen so that the servers' INT4 choice is a live trade-off for a typical user
+    /// of the scenario: INT4 saves about 2/3 of a 15.8 ms FP16 server compute time at
+    /// light load, i.e. about 5.3 ms weighted by the mean `w = 0.5`, for +0.09
+    /// perplexity, a break-even of 0.058 s per point; 0.05 sits just below it, so
+    /// FP16 wins at light load and INT4 once a server is shared. The device-versus-
+    /// server quality gap (about 2.1 points, 0.1 weighted seconds) then also favours
+    /// offloading, as the large model's better quality should.
+    #[must_use]
+    pub fn default_lambda(self) -> f64 {
+        match self {
+            VariantPreset::Llama2 => 0.05,
+        }
+    }
+
+    /// The preset's name in instance names and metadata.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            VariantPreset::Llama2 => "llama2",
+        }
+    }
+}
+
+/// FP16 / INT8 / INT4 variants with the given perplexities.
+fn quantised(ppl: &[f64; 3]) -> Vec<Variant> {
+    let names = ["FP16", "INT8", "INT4"];
+    let work = [1.0, 1.0 / 1.56, 1.0 / 3.0];
+    (0..3)
+        .map(|k| Variant {
+            name: names[k].to_string(),
+            work_multiplier: work[k],
+            perplexity: Some(ppl[k]),
+            accuracy_factor: 1.0,
+        })
+        .collect()
+}
+
 /// Generator settings.
 ///
 /// # Default
 /// Paper scenario, 50 users, 4 servers, seed 0, tau 0.8, uncertainty weights,
-/// interference on.
+/// interference on, no model variants, lambda 0.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenConfig {
     /// Scenario.
@@ -83,6 +165,10 @@ pub struct GenConfig {
     pub weights: Weights,
     /// Inter-cell interference.
     pub interference: bool,
+    /// Model variants on the devices and servers (`None`: one model each).
+    pub variants: Option<VariantPreset>,
+    /// Weight of the perplexity penalty (`None`: the preset's default, 0 without one).
+    pub lambda: Option<f64>,
 }
 
 impl Default for GenConfig {
@@ -95,6 +181,8 @@ impl Default for GenConfig {
             tau: 0.8,
             weights: Weights::Uncertainty,
             interference: true,
+            variants: None,
+            lambda: None,
         }
     }
 }
@@ -155,6 +243,17 @@ pub fn generate(cfg: &GenConfig) -> Result<Instance> {
             "must lie in [0, 1]",
         ));
     }
+    let lambda = cfg
+        .lambda
+        .unwrap_or_else(|| cfg.variants.map_or(0.0, VariantPreset::default_lambda));
+    if !(lambda.is_finite() && lambda >= 0.0) {
+        return Err(Error::field(
+            "generator setting",
+            "lambda",
+            lambda,
+            "must be a finite number >= 0",
+        ));
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let noise_w = libm::pow(10.0, NOISE_DBM_PER_HZ / 10.0) * 1e-3 * BANDWIDTH_HZ;
     let positions = server_positions(cfg.servers);
@@ -166,7 +265,7 @@ pub fn generate(cfg: &GenConfig) -> Result<Instance> {
             max_flops_per_user: SERVER_CAP_FLOPS_PER_S,
             noise_w,
             max_users: None,
-            variants: Vec::new(),
+            variants: cfg.variants.map_or_else(Vec::new, VariantPreset::server),
         })
         .collect();
     let mean_tokens = 288.0;
@@ -206,25 +305,28 @@ pub fn generate(cfg: &GenConfig) -> Result<Instance> {
         });
     }
     let name = format!(
-        "paper-n{}-m{}-s{}{}",
+        "paper-n{}-m{}-s{}{}{}",
         cfg.users,
         cfg.servers,
         cfg.seed,
-        if cfg.interference { "" } else { "-noint" }
+        if cfg.interference { "" } else { "-noint" },
+        cfg.variants
+            .map_or_else(String::new, |p| format!("-{}", p.label()))
     );
     Instance::new(InstanceFile {
         name: Some(name),
         tau: cfg.tau,
         weights: cfg.weights,
         interference: cfg.interference,
-        lambda: 0.0,
-        device_variants: Vec::new(),
+        lambda,
+        device_variants: cfg.variants.map_or_else(Vec::new, VariantPreset::device),
         users,
         servers,
         gain,
         meta: Some(serde_json::json!({
             "generator": "llm-offload generate --scenario paper",
             "users": cfg.users, "servers": cfg.servers, "seed": cfg.seed,
+            "variants": cfg.variants.map(VariantPreset::label), "lambda": lambda,
         })),
     })
 }
@@ -266,5 +368,29 @@ mod tests {
             (acc_l - 0.45).abs() < 0.03 && (acc_e - 0.56).abs() < 0.03,
             "{acc_l} {acc_e}"
         );
+    }
+
+    #[test]
+    fn variant_preset_builds_and_is_seeded() {
+        let cfg = GenConfig {
+            users: 30,
+            servers: 50,
+            seed: 2,
+            variants: Some(VariantPreset::Llama2),
+            ..GenConfig::default()
+        };
+        let a = generate(&cfg).unwrap();
+        assert_eq!(a.to_json(), generate(&cfg).unwrap().to_json());
+        assert_eq!(a.device_variants.len(), 3);
+        assert!(a.servers.iter().all(|s| s.variants.len() == 3));
+        assert!((a.lambda - 0.05).abs() < 1e-15);
+        assert!(a.name.ends_with("-llama2"));
+        let again = Instance::from_json(&a.to_json(), "x").unwrap();
+        assert_eq!(again.servers[7].variants[2].perplexity, Some(3.41));
+        let bad = GenConfig {
+            lambda: Some(-1.0),
+            ..cfg
+        };
+        assert!(generate(&bad).unwrap_err().to_string().contains("lambda"));
     }
 }

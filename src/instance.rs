@@ -376,6 +376,26 @@ impl Instance {
                 s.variants.push(Variant::base());
             }
         }
+        if lambda > 0.0 {
+            // A variant without a perplexity would carry no penalty and win unfairly.
+            let sides = std::iter::once(("device_variants".to_string(), &device_variants)).chain(
+                servers
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| (format!("servers[{j}].variants"), &s.variants)),
+            );
+            for (side, vs) in sides {
+                if let Some(v) = vs.iter().position(|v| v.perplexity.is_none()) {
+                    return Err(Error::field(
+                        WHAT,
+                        format!("{side}[{v}].perplexity"),
+                        "missing",
+                        "every variant needs a perplexity when lambda > 0 (a side that lists \
+                         no variants has one base variant without perplexity)",
+                    ));
+                }
+            }
+        }
         let (n, m) = (users.len(), servers.len());
         if gain.len() != n {
             return Err(Error::field(
@@ -573,6 +593,21 @@ mod tests {
         let inst = Instance::from_json(&tiny_json(), "t").unwrap();
         let again = Instance::from_json(&inst.to_json(), "u").unwrap();
         assert_eq!(inst, again);
+    }
+
+    #[test]
+    fn lambda_needs_a_perplexity_on_every_variant() {
+        let with_lambda = tiny_json().replace("{\"tau\": 0.5,", "{\"tau\": 0.5, \"lambda\": 0.1,");
+        let err = Instance::from_json(&with_lambda, "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("device_variants[0].perplexity"), "{err}");
+        let dv = r#"{"tau": 0.5, "lambda": 0.1,
+            "device_variants": [{"name": "a", "work_multiplier": 1, "perplexity": 5.5}],"#;
+        let err = Instance::from_json(&tiny_json().replace("{\"tau\": 0.5,", dv), "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("servers[0].variants[0].perplexity"), "{err}");
     }
 
     #[test]

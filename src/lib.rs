@@ -31,6 +31,9 @@
 //! - `mip`: HiGHS MIP over load levels; exact without interference, a relaxation
 //!   bound with it (`docs/exact.md`).
 //! - `exhaustive`: enumerates every assignment; exact, for tiny instances.
+//! - `best-response`: selfish users' best responses to a certified pure Nash
+//!   equilibrium (docs/game.md).
+//! - `tree-search`: exact depth-first branch and bound over users (docs/game.md).
 //!
 //! ## Example
 //!

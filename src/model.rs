@@ -445,6 +445,18 @@ impl<'m, 'a> State<'m, 'a> {
             .is_some_and(|cap| self.load[j] >= cap)
     }
 
+    /// Whether user `i` may take option `c` from the current state without breaking a
+    /// constraint of (P): a user forced by tau (`alpha_i > tau`) has no local option,
+    /// and a server at its `max_users` cap takes no one new (the user's own server
+    /// always keeps room for it, e.g. to change variant). O(1).
+    #[must_use]
+    pub fn allows(&self, i: usize, c: Choice) -> bool {
+        match c.server {
+            None => !self.model.inst.is_forced(i),
+            Some(j) => self.choice[i].server == Some(j) || !self.is_full(j),
+        }
+    }
+
     /// Moves user `i` to option `c`.
     pub fn set(&mut self, i: usize, c: Choice) {
         let old = self.choice[i];

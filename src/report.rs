@@ -92,13 +92,14 @@ pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
     if reference.is_some() {
         header.push("gap %");
     }
-    header.extend([
-        "accuracy",
-        "mean delay ms",
-        "offloaded",
-        "feasible",
-        "time ms",
-    ]);
+    header.extend(["accuracy", "mean delay ms", "tokens/s"]);
+    let with_ppl = outcomes
+        .iter()
+        .any(|o| o.evaluation.mean_perplexity.is_some());
+    if with_ppl {
+        header.push("perplexity");
+    }
+    header.extend(["offloaded", "feasible", "time ms"]);
     let rows = outcomes
         .iter()
         .map(|o| {
@@ -110,6 +111,12 @@ pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
             r.extend([
                 opt(e.accuracy, 4),
                 format!("{:.3}", 1e3 * e.mean_delay_s),
+                opt(e.token_throughput, 1),
+            ]);
+            if with_ppl {
+                r.push(opt(e.mean_perplexity, 3));
+            }
+            r.extend([
                 e.offloaded.to_string(),
                 if e.feasible() {
                     "yes".into()

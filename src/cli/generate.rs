@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use llm_offload::generate::{generate, GenConfig, Scenario};
+use llm_offload::generate::{generate, GenConfig, Scenario, VariantPreset};
 use llm_offload::instance::Weights;
 
 /// Arguments of `generate`.
@@ -31,6 +31,14 @@ pub struct Args {
     /// Switch off inter-cell interference.
     #[arg(long)]
     no_interference: bool,
+    /// Add quantised model variants (FP16 / INT8 / INT4) on devices and servers, with
+    /// sourced perplexities (see docs/game.md).
+    #[arg(long, value_enum)]
+    variants: Option<VariantPreset>,
+    /// Weight of the perplexity penalty in each user's cost (weighted seconds per
+    /// perplexity point; default: the preset's, 0 without variants).
+    #[arg(long)]
+    lambda: Option<f64>,
     /// Output file (default: stdout).
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
@@ -45,6 +53,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         tau: a.tau,
         weights: a.weights,
         interference: !a.no_interference,
+        variants: a.variants,
+        lambda: a.lambda,
     })?;
     super::write_out(a.output.as_deref(), &inst.to_json())?;
     Ok(ExitCode::SUCCESS)

@@ -14,6 +14,7 @@ mod compare;
 mod export_mip;
 mod gen_dialogues;
 mod generate;
+mod poa;
 mod route;
 mod solve;
 mod uncertainty;
@@ -50,6 +51,8 @@ enum Command {
     ExportMip(export_mip::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
+    /// Best-response equilibria against tree-search optima: the observed price of anarchy.
+    Poa(poa::Args),
     /// Route queries and dialogues between device and edge: policies vs the offline
     /// optimum, and the quality-latency frontier (SPEC 7, docs/routing.md).
     Route(route::RouteArgs),
@@ -87,6 +90,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
+        Command::Poa(a) => poa::run(&a),
         Command::ExportMip(a) => export_mip::run(&a),
         Command::Route(a) => route::run_route(&a),
         Command::GenDialogues(a) => gen_dialogues::run(&a),
@@ -146,7 +150,10 @@ pub fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
 pub fn emit(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }

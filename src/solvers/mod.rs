@@ -8,6 +8,8 @@
 //! | `all-edge` | [`all_edge`] | baseline |
 //! | `random` | [`random`] | baseline (seeded) |
 //! | `min-delay` | [`min_delay`] | baseline |
+//! | `best-response` | [`best_response`] | Nash equilibrium by best responses |
+//! | `tree-search` | [`tree_search`] | exact branch and bound over users |
 //! | `mip` | [`mip`] | exact MIP (HiGHS); relaxation bound with interference |
 //! | `exhaustive` | [`exhaustive`] | exact enumeration (tiny instances) |
 //!
@@ -15,12 +17,14 @@
 
 pub mod all_edge;
 pub mod all_local;
+pub mod best_response;
 pub mod exhaustive;
 pub mod goa;
 pub mod greedy;
 pub mod min_delay;
 pub mod mip;
 pub mod random;
+pub mod tree_search;
 
 use crate::error::{Error, Result};
 use crate::solver::Solver;
@@ -35,6 +39,8 @@ pub fn all() -> Vec<Box<dyn Solver>> {
         Box::new(all_edge::AllEdge),
         Box::new(random::Random),
         Box::new(min_delay::MinDelay),
+        Box::new(best_response::BestResponse::default()),
+        Box::new(tree_search::TreeSearch::default()),
         Box::new(mip::Mip::default()),
         Box::new(exhaustive::Exhaustive),
     ]
