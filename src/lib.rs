@@ -20,6 +20,8 @@
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
 //! - [`plot`]: SVG and PNG charts.
+//! - [`queries`]: measured per-query files (JSON lines) for the generator.
+//! - [`sweep`]: Monte-Carlo sweeps over users and tau with confidence intervals.
 //!
 //! ## Algorithms
 //!
@@ -48,9 +50,11 @@ pub mod generate;
 pub mod instance;
 pub mod model;
 pub mod plot;
+pub mod queries;
 pub mod report;
 pub mod solver;
 pub mod solvers;
+pub mod sweep;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod uncertainty;

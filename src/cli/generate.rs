@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use llm_offload::generate::{generate, GenConfig, Scenario};
+use llm_offload::generate::{generate, generate_with_queries, GenConfig, Scenario};
 use llm_offload::instance::Weights;
+use llm_offload::queries::QuerySet;
 
 /// Arguments of `generate`.
 #[derive(Debug, clap::Args)]
@@ -31,13 +32,17 @@ pub struct Args {
     /// Switch off inter-cell interference.
     #[arg(long)]
     no_interference: bool,
+    /// Draw the users' queries from this measured JSON-lines file (docs/queries.md);
+    /// positions, channels and compute are generated as usual.
+    #[arg(long)]
+    queries: Option<PathBuf>,
     /// Output file (default: stdout).
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
-    let inst = generate(&GenConfig {
+    let cfg = GenConfig {
         scenario: a.scenario,
         users: a.users,
         servers: a.servers,
@@ -45,7 +50,11 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         tau: a.tau,
         weights: a.weights,
         interference: !a.no_interference,
-    })?;
+    };
+    let inst = match &a.queries {
+        Some(path) => generate_with_queries(&cfg, &QuerySet::load(path)?)?,
+        None => generate(&cfg)?,
+    };
     super::write_out(a.output.as_deref(), &inst.to_json())?;
     Ok(ExitCode::SUCCESS)
 }

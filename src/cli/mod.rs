@@ -3,6 +3,7 @@
 mod compare;
 mod generate;
 mod solve;
+mod sweep;
 mod uncertainty;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,8 @@ enum Command {
     Compare(compare::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
+    /// Monte-Carlo sweep over users and tau: CSV of means with 95% CIs, and figures.
+    Sweep(sweep::Args),
 }
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
@@ -67,6 +70,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
+        Command::Sweep(a) => sweep::run(&a),
     }
 }
 
