@@ -6,3 +6,4 @@
 mod model;
 mod solvers;
 mod strategies;
+mod sweep;

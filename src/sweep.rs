@@ -576,3 +576,138 @@ pub fn charts(points: &[Point], plot_tau: f64) -> Vec<(&'static str, Chart)> {
     ));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> SweepConfig {
+        SweepConfig {
+            users: vec![4, 7],
+            taus: vec![0.5, 1.0],
+            runs: 3,
+            ..SweepConfig::default()
+        }
+    }
+
+    fn on_threads(cfg: &SweepConfig, threads: usize) -> Vec<Point> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| run(cfg, &|| {}))
+            .unwrap()
+    }
+
+    #[test]
+    fn student_t_quantiles() {
+        assert_eq!(t975(1), 12.706);
+        assert_eq!(t975(30), 2.042);
+        // the expansion continues the table and tends to the normal quantile
+        assert!((t975(31) - 2.0395).abs() < 2e-4, "{}", t975(31));
+        assert!((t975(120) - 1.9799).abs() < 1e-4, "{}", t975(120));
+        assert!((t975(1_000_000) - 1.959_96).abs() < 1e-4);
+        assert!((2..200).all(|d| t975(d) < t975(d - 1)));
+    }
+
+    #[test]
+    fn stat_mean_and_interval() {
+        let s = Stat::of(&[1.0, 2.0, 3.0]);
+        assert_eq!(s.mean, 2.0);
+        // s = 1, t(2) = 4.303, half-width 4.303 / sqrt(3)
+        assert!((s.ci95.unwrap() - 4.303 / 3f64.sqrt()).abs() < 1e-12);
+        assert_eq!(Stat::of(&[5.0]).ci95, None);
+        assert_eq!(Stat::of(&[5.0]).interval(), (5.0, 5.0));
+    }
+
+    #[test]
+    fn seeds_differ_across_sizes_and_runs() {
+        let mut seeds: Vec<u64> = (1..20)
+            .flat_map(|n| (0..20).map(move |r| instance_seed(0, n, r)))
+            .collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        assert_eq!(seeds.len(), 19 * 20);
+        assert_ne!(instance_seed(0, 5, 1), instance_seed(1, 5, 1));
+    }
+
+    #[test]
+    fn same_bytes_on_one_or_two_threads() {
+        let cfg = tiny();
+        let one = on_threads(&cfg, 1);
+        let two = on_threads(&cfg, 2);
+        assert_eq!(points_csv(&one), points_csv(&two));
+        assert_eq!(one.len(), 2 * 2 * 5);
+        let csv = points_csv(&one);
+        assert_eq!(csv.lines().count(), 1 + one.len());
+        assert!(csv.starts_with("users,tau,algorithm,runs,accuracy_mean,"));
+    }
+
+    #[test]
+    fn points_are_consistent() {
+        for p in on_threads(&tiny(), 2) {
+            let split = p.comm_s.mean + p.comp_s.mean + p.local_s.mean;
+            assert!((split - p.delay_s.mean).abs() < 1e-12, "{p:?}");
+            assert!(p.offloaded.mean >= p.forced.mean - 1e-12, "{p:?}");
+            let acc = p.accuracy.unwrap().mean;
+            assert!((0.0..=1.0).contains(&acc));
+            if p.algorithm == "goa" {
+                assert_eq!(p.delay_diff_s.mean, 0.0);
+            }
+            if p.algorithm == "all-edge" {
+                assert_eq!(p.offloaded.mean, p.users as f64);
+            }
+            if p.tau == 1.0 {
+                assert_eq!(p.forced.mean, 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_settings_are_errors() {
+        let bad = |f: &dyn Fn(&mut SweepConfig)| {
+            let mut cfg = tiny();
+            f(&mut cfg);
+            run(&cfg, &|| {}).unwrap_err()
+        };
+        assert!(matches!(
+            bad(&|c| c.users.clear()),
+            Error::InvalidField { .. }
+        ));
+        assert!(matches!(
+            bad(&|c| c.users = vec![0]),
+            Error::InvalidField { .. }
+        ));
+        assert!(matches!(
+            bad(&|c| c.taus = vec![1.5]),
+            Error::InvalidField { .. }
+        ));
+        assert!(matches!(bad(&|c| c.runs = 0), Error::InvalidField { .. }));
+        assert!(matches!(
+            bad(&|c| c.algorithms = vec!["nope".into()]),
+            Error::UnknownSolver { .. }
+        ));
+    }
+
+    #[test]
+    fn charts_cover_algorithms_and_taus() {
+        let points = on_threads(&tiny(), 1);
+        let charts = charts(&points, 0.5);
+        let names: Vec<&str> = charts.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            names,
+            [
+                "accuracy_vs_users",
+                "delay_vs_users",
+                "tau_accuracy_vs_users",
+                "tau_delay_vs_users"
+            ]
+        );
+        assert_eq!(charts[0].1.series.len(), 5);
+        assert_eq!(charts[2].1.series.len(), 2);
+        assert!(charts.iter().all(|(_, c)| c
+            .series
+            .iter()
+            .all(|s| s.points.len() == 2 && s.errors.as_ref().unwrap().len() == 2)));
+    }
+}
