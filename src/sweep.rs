@@ -28,10 +28,15 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::generate::{generate, generate_with_queries, GenConfig};
 use crate::instance::{Instance, Weights};
-use crate::plot::{Chart, Series, Style};
 use crate::queries::QuerySet;
-use crate::solver::{approx_eq, Limits, Solver};
+use crate::solver::{Limits, Solver};
 use crate::solvers;
+
+mod output;
+mod stats;
+
+pub use output::{charts, points_csv, timing_csv};
+pub use stats::{t975, Stat};
 
 /// Sweep settings.
 ///
@@ -131,65 +136,6 @@ struct Sample {
     elapsed_s: f64,
 }
 
-/// A mean and the half-width of its 95 % confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Stat {
-    /// Sample mean.
-    pub mean: f64,
-    /// Half-width of the 95 % interval (`None` for a single run).
-    pub ci95: Option<f64>,
-}
-
-impl Stat {
-    /// Mean and Student-t interval of `xs` (summed in order).
-    ///
-    /// # Panics
-    /// When `xs` is empty (a caller bug).
-    #[must_use]
-    pub fn of(xs: &[f64]) -> Stat {
-        assert!(!xs.is_empty(), "a statistic needs at least one sample");
-        let n = xs.len() as f64;
-        let mean = xs.iter().sum::<f64>() / n;
-        let ci95 = (xs.len() > 1).then(|| {
-            let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
-            t975(xs.len() - 1) * (var / n).sqrt()
-        });
-        Stat { mean, ci95 }
-    }
-
-    /// `(mean - ci95, mean + ci95)`, or `(mean, mean)` without an interval.
-    #[must_use]
-    pub fn interval(&self) -> (f64, f64) {
-        let h = self.ci95.unwrap_or(0.0);
-        (self.mean - h, self.mean + h)
-    }
-}
-
-/// The 0.975 quantile of Student's t with `df` degrees of freedom: tabulated to three
-/// decimals for `df <= 30`, beyond by the Cornish-Fisher expansion in `1/df` (error
-/// below 1e-4 there).
-///
-/// # Panics
-/// When `df == 0`.
-#[must_use]
-pub fn t975(df: usize) -> f64 {
-    const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    assert!(df > 0, "Student t needs df >= 1");
-    if df <= TABLE.len() {
-        return TABLE[df - 1];
-    }
-    let z: f64 = 1.959_963_984_540_054;
-    let v = df as f64;
-    let (z3, z5, z7) = (z.powi(3), z.powi(5), z.powi(7));
-    z + (z3 + z) / (4.0 * v)
-        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * v * v)
-        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * v * v * v)
-}
-
 /// One point of the sweep: an algorithm at `(N, tau)` over the runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
@@ -263,6 +209,17 @@ fn check(cfg: &SweepConfig) -> Result<Vec<Box<dyn Solver>>> {
 /// finished `(N, run)` (every tau and solver on one instance).
 ///
 /// Points come in the order N, then tau, then algorithm, as configured.
+///
+/// # Example
+/// ```
+/// use llm_offload::sweep::{self, SweepConfig};
+///
+/// let cfg = SweepConfig { users: vec![6, 9], taus: vec![0.8], runs: 4, ..SweepConfig::default() };
+/// let points = sweep::run(&cfg, &|| {})?;
+/// assert_eq!(points.len(), 2 * 5); // two sizes, one tau, five solvers
+/// assert!(sweep::points_csv(&points).starts_with("users,tau,algorithm,runs,"));
+/// # Ok::<(), llm_offload::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidField`] for an empty or out-of-range grid or zero runs,
@@ -357,226 +314,6 @@ pub fn run(cfg: &SweepConfig, progress: &(dyn Fn() + Sync)) -> Result<Vec<Point>
     Ok(points)
 }
 
-fn push_stat(row: &mut Vec<String>, s: Option<Stat>, scale: f64, decimals: usize) {
-    match s {
-        Some(s) => {
-            row.push(format!("{:.*}", decimals, s.mean * scale));
-            row.push(
-                s.ci95
-                    .map_or(String::new(), |h| format!("{:.*}", decimals, h * scale)),
-            );
-        }
-        None => row.extend([String::new(), String::new()]),
-    }
-}
-
-fn to_csv(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let write = |w: &mut csv::Writer<Vec<u8>>, r: &[String]| {
-        w.write_record(r).expect("writing to memory cannot fail");
-    };
-    write(
-        &mut w,
-        &header.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    );
-    for r in &rows {
-        write(&mut w, r);
-    }
-    String::from_utf8(w.into_inner().expect("in-memory writer")).expect("CSV is UTF-8")
-}
-
-fn key(p: &Point) -> Vec<String> {
-    vec![
-        p.users.to_string(),
-        p.tau.to_string(),
-        p.algorithm.clone(),
-        p.runs.to_string(),
-    ]
-}
-
-/// The reproducible table: one row per point, each quantity as `<name>_mean` and
-/// `<name>_ci95` (half-width of the 95 % interval). Delays are in milliseconds per
-/// user (`delay_ms` = `comm_ms` + `comp_ms` + `local_ms`), `*_diff_*` are paired
-/// differences to the first algorithm. Fixed decimals: the same points give the same
-/// bytes.
-#[must_use]
-pub fn points_csv(points: &[Point]) -> String {
-    let header = [
-        "users",
-        "tau",
-        "algorithm",
-        "runs",
-        "accuracy_mean",
-        "accuracy_ci95",
-        "delay_ms_mean",
-        "delay_ms_ci95",
-        "comm_ms_mean",
-        "comm_ms_ci95",
-        "comp_ms_mean",
-        "comp_ms_ci95",
-        "local_ms_mean",
-        "local_ms_ci95",
-        "offloaded_mean",
-        "offloaded_ci95",
-        "forced_mean",
-        "forced_ci95",
-        "objective_mean",
-        "objective_ci95",
-        "accuracy_diff_mean",
-        "accuracy_diff_ci95",
-        "delay_diff_ms_mean",
-        "delay_diff_ms_ci95",
-    ];
-    let rows = points
-        .iter()
-        .map(|p| {
-            let mut r = key(p);
-            push_stat(&mut r, p.accuracy, 1.0, 5);
-            for s in [p.delay_s, p.comm_s, p.comp_s, p.local_s] {
-                push_stat(&mut r, Some(s), 1e3, 5);
-            }
-            push_stat(&mut r, Some(p.offloaded), 1.0, 3);
-            push_stat(&mut r, Some(p.forced), 1.0, 3);
-            push_stat(&mut r, Some(p.objective), 1.0, 7);
-            push_stat(&mut r, p.accuracy_diff, 1.0, 5);
-            push_stat(&mut r, Some(p.delay_diff_s), 1e3, 5);
-            r
-        })
-        .collect();
-    to_csv(&header, rows)
-}
-
-/// Solver wall times (ms) per point: measured, so not reproducible byte for byte.
-#[must_use]
-pub fn timing_csv(points: &[Point]) -> String {
-    let header = [
-        "users",
-        "tau",
-        "algorithm",
-        "runs",
-        "solver_ms_mean",
-        "solver_ms_ci95",
-    ];
-    let rows = points
-        .iter()
-        .map(|p| {
-            let mut r = key(p);
-            push_stat(&mut r, Some(p.solver_time_s), 1e3, 4);
-            r
-        })
-        .collect();
-    to_csv(&header, rows)
-}
-
-fn series(label: String, pts: &[&Point], y: impl Fn(&Point) -> Option<Stat>, scale: f64) -> Series {
-    let stats: Vec<(f64, Stat)> = pts
-        .iter()
-        .filter_map(|p| y(p).map(|s| (p.users as f64, s)))
-        .collect();
-    Series {
-        label,
-        points: stats.iter().map(|&(x, s)| (x, s.mean * scale)).collect(),
-        errors: Some(
-            stats
-                .iter()
-                .map(|&(_, s)| {
-                    let (lo, hi) = s.interval();
-                    (lo * scale, hi * scale)
-                })
-                .collect(),
-        ),
-        style: Style::Line,
-    }
-}
-
-/// The paper's figures, as `(file stem, chart)`: accuracy and mean delay against N
-/// for every algorithm at `plot_tau` (`accuracy_vs_users`, `delay_vs_users`), and the
-/// first algorithm (GOA by default) at every tau (`tau_accuracy_vs_users`,
-/// `tau_delay_vs_users`). Error bars are the 95 % intervals. Accuracy charts are left
-/// out when the points carry no accuracy.
-#[must_use]
-pub fn charts(points: &[Point], plot_tau: f64) -> Vec<(&'static str, Chart)> {
-    let mut algos: Vec<&str> = Vec::new();
-    let mut taus: Vec<f64> = Vec::new();
-    for p in points {
-        if !algos.contains(&p.algorithm.as_str()) {
-            algos.push(&p.algorithm);
-        }
-        if !taus.contains(&p.tau) {
-            taus.push(p.tau);
-        }
-    }
-    let Some(&reference) = algos.first() else {
-        return Vec::new();
-    };
-    let runs = points.first().map_or(0, |p| p.runs);
-    let select = |a: &str, t: f64| -> Vec<&Point> {
-        points
-            .iter()
-            .filter(|p| p.algorithm == a && approx_eq(p.tau, t))
-            .collect()
-    };
-    let by_algo = |y: &dyn Fn(&Point) -> Option<Stat>, scale: f64| {
-        algos
-            .iter()
-            .map(|a| series((*a).to_string(), &select(a, plot_tau), y, scale))
-            .collect::<Vec<_>>()
-    };
-    let by_tau = |y: &dyn Fn(&Point) -> Option<Stat>, scale: f64| {
-        taus.iter()
-            .map(|&t| series(format!("tau = {t}"), &select(reference, t), y, scale))
-            .collect::<Vec<_>>()
-    };
-    let chart = |title: String, y_label: &str, series: Vec<Series>| Chart {
-        title,
-        x_label: "users N".into(),
-        y_label: y_label.into(),
-        series,
-        ..Chart::default()
-    };
-    let acc = |p: &Point| p.accuracy;
-    let delay = |p: &Point| Some(p.delay_s);
-    let has_accuracy = points.iter().all(|p| p.accuracy.is_some());
-    let mut out = Vec::new();
-    if has_accuracy {
-        out.push((
-            "accuracy_vs_users",
-            chart(
-                format!("Accuracy, tau = {plot_tau} ({runs} runs, 95% CI)"),
-                "accuracy",
-                by_algo(&acc, 1.0),
-            ),
-        ));
-    }
-    out.push((
-        "delay_vs_users",
-        chart(
-            format!("Mean delay per user, tau = {plot_tau} ({runs} runs, 95% CI)"),
-            "mean delay (ms)",
-            by_algo(&delay, 1e3),
-        ),
-    ));
-    if has_accuracy {
-        out.push((
-            "tau_accuracy_vs_users",
-            chart(
-                format!("{reference} across tau: accuracy"),
-                "accuracy",
-                by_tau(&acc, 1.0),
-            ),
-        ));
-    }
-    out.push((
-        "tau_delay_vs_users",
-        chart(
-            format!("{reference} across tau: mean delay per user"),
-            "mean delay (ms)",
-            by_tau(&delay, 1e3),
-        ),
-    ));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,6 +327,11 @@ mod tests {
         }
     }
 
+    /// The tiny sweep on one thread (shared with the output tests).
+    pub(super) fn on_threads_tiny() -> Vec<Point> {
+        on_threads(&tiny(), 1)
+    }
+
     fn on_threads(cfg: &SweepConfig, threads: usize) -> Vec<Point> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -597,27 +339,6 @@ mod tests {
             .unwrap()
             .install(|| run(cfg, &|| {}))
             .unwrap()
-    }
-
-    #[test]
-    fn student_t_quantiles() {
-        assert_eq!(t975(1), 12.706);
-        assert_eq!(t975(30), 2.042);
-        // the expansion continues the table and tends to the normal quantile
-        assert!((t975(31) - 2.0395).abs() < 2e-4, "{}", t975(31));
-        assert!((t975(120) - 1.9799).abs() < 1e-4, "{}", t975(120));
-        assert!((t975(1_000_000) - 1.959_96).abs() < 1e-4);
-        assert!((2..200).all(|d| t975(d) < t975(d - 1)));
-    }
-
-    #[test]
-    fn stat_mean_and_interval() {
-        let s = Stat::of(&[1.0, 2.0, 3.0]);
-        assert_eq!(s.mean, 2.0);
-        // s = 1, t(2) = 4.303, half-width 4.303 / sqrt(3)
-        assert!((s.ci95.unwrap() - 4.303 / 3f64.sqrt()).abs() < 1e-12);
-        assert_eq!(Stat::of(&[5.0]).ci95, None);
-        assert_eq!(Stat::of(&[5.0]).interval(), (5.0, 5.0));
     }
 
     #[test]
@@ -687,27 +408,5 @@ mod tests {
             bad(&|c| c.algorithms = vec!["nope".into()]),
             Error::UnknownSolver { .. }
         ));
-    }
-
-    #[test]
-    fn charts_cover_algorithms_and_taus() {
-        let points = on_threads(&tiny(), 1);
-        let charts = charts(&points, 0.5);
-        let names: Vec<&str> = charts.iter().map(|(n, _)| *n).collect();
-        assert_eq!(
-            names,
-            [
-                "accuracy_vs_users",
-                "delay_vs_users",
-                "tau_accuracy_vs_users",
-                "tau_delay_vs_users"
-            ]
-        );
-        assert_eq!(charts[0].1.series.len(), 5);
-        assert_eq!(charts[2].1.series.len(), 2);
-        assert!(charts.iter().all(|(_, c)| c
-            .series
-            .iter()
-            .all(|s| s.points.len() == 2 && s.errors.as_ref().unwrap().len() == 2)));
     }
 }
