@@ -3,7 +3,9 @@
 //!
 //! Failing cases are persisted in `proptests/regressions/` (committed).
 
+mod exact;
 mod model;
+mod routing;
 mod solvers;
 mod strategies;
 mod sweep;

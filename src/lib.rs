@@ -19,6 +19,8 @@
 //!   gap definition.
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
+//! - [`routing`]: quality-latency routing of queries and dialogues between device and
+//!   edge (SPEC 7): latency model, policies, shortest-path offline optimum.
 //! - [`plot`]: SVG and PNG charts.
 //! - [`queries`]: measured per-query files (JSON lines) for the generator.
 //! - [`sweep`]: Monte-Carlo sweeps over users and tau with confidence intervals.
@@ -52,6 +54,7 @@ pub mod model;
 pub mod plot;
 pub mod queries;
 pub mod report;
+pub mod routing;
 pub mod solver;
 pub mod solvers;
 pub mod sweep;

@@ -11,7 +11,10 @@ macro_rules! out {
 }
 
 mod compare;
+mod export_mip;
+mod gen_dialogues;
 mod generate;
+mod route;
 mod solve;
 mod sweep;
 mod uncertainty;
@@ -44,10 +47,17 @@ enum Command {
     Solvers,
     /// Run several solvers side by side on instance files or directories.
     Compare(compare::Args),
+    /// Write the MIP of an instance as an LP or MPS file (HiGHS, SCIP, CBC, Gurobi).
+    ExportMip(export_mip::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
     /// Monte-Carlo sweep over users and tau: CSV of means with 95% CIs, and figures.
     Sweep(sweep::Args),
+    /// Route queries and dialogues between device and edge: policies vs the offline
+    /// optimum, and the quality-latency frontier (SPEC 7, docs/routing.md).
+    Route(route::RouteArgs),
+    /// Generate a seeded synthetic dialogue file (docs/routing.md).
+    GenDialogues(gen_dialogues::Args),
 }
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
@@ -69,7 +79,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(a) => solve::run_check(&a),
         Command::Solvers => {
             for s in llm_offload::solvers::all() {
-                println!(
+                outln!(
                     "{:<16} {}{}",
                     s.name(),
                     s.description(),
@@ -81,6 +91,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
         Command::Sweep(a) => sweep::run(&a),
+        Command::ExportMip(a) => export_mip::run(&a),
+        Command::Route(a) => route::run_route(&a),
+        Command::GenDialogues(a) => gen_dialogues::run(&a),
     }
 }
 

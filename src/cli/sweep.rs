@@ -144,7 +144,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             written.extend(chart.save(&a.output.join(stem))?);
         }
     }
-    println!(
+    outln!(
         "{} points ({} instances x {} tau x {} solvers) in {elapsed:.2} s on {} threads",
         points.len(),
         total,
@@ -153,7 +153,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         pool.current_num_threads()
     );
     for p in written {
-        println!("wrote {}", p.display());
+        outln!("wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
 }
