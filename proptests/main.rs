@@ -9,3 +9,4 @@ mod model;
 mod routing;
 mod solvers;
 mod strategies;
+mod sweep;

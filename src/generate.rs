@@ -34,6 +34,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
 use crate::instance::{Instance, InstanceFile, Server, User, Variant, Weights};
+use crate::queries::QuerySet;
 
 /// Speed of light (m/s).
 const LIGHT_M_PER_S: f64 = 299_792_458.0;
@@ -212,6 +213,42 @@ pub fn server_positions(m: usize) -> Vec<(f64, f64)> {
 pub fn path_gain(d_m: f64) -> f64 {
     let a = LIGHT_M_PER_S / (4.0 * std::f64::consts::PI * CARRIER_HZ * d_m.max(1.0));
     a * a
+}
+
+/// ChaCha stream of the query draws in [`generate_with_queries`] (stream 0 is the
+/// scenario's).
+const QUERY_STREAM: u64 = 1;
+
+/// Generates the scenario of `cfg` with each user's query drawn from measured
+/// `queries` (uniformly, with replacement, seeded by `cfg.seed`).
+///
+/// The physical side (positions, channels, device speeds, server compute) is exactly
+/// that of [`generate`] with the same configuration; the query side (prompt bits,
+/// work, uncertainty, correctness, output tokens) is replaced by the drawn queries.
+/// The draws use their own ChaCha8 stream, so they do not shift the scenario's.
+///
+/// # Errors
+/// As [`generate`].
+pub fn generate_with_queries(cfg: &GenConfig, queries: &QuerySet) -> Result<Instance> {
+    let mut file = generate(cfg)?.to_file();
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    rng.set_stream(QUERY_STREAM);
+    for u in &mut file.users {
+        let q = &queries.queries[rng.gen_range(0..queries.queries.len())];
+        u.prompt_bits = q.prompt_bits;
+        u.local_flops = q.local_flops;
+        u.edge_flops = q.edge_flops;
+        u.uncertainty = Some(q.alpha);
+        u.top_probs = None;
+        u.p_correct_local = q.p_correct_local;
+        u.p_correct_edge = q.p_correct_edge;
+        u.output_tokens = q.output_tokens;
+    }
+    file.name = file.name.map(|n| n + "-queries");
+    if let Some(serde_json::Value::Object(meta)) = file.meta.as_mut() {
+        meta.insert("queries".into(), queries.source.clone().into());
+    }
+    Instance::new(file)
 }
 
 /// Generates an instance.

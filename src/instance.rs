@@ -554,6 +554,22 @@ impl Instance {
         (0..self.n_users()).filter(|&i| self.is_forced(i))
     }
 
+    /// A copy with another threshold tau (the same users, servers and channels), as
+    /// the sweep uses to compare thresholds on identical instances.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] when `tau` lies outside \[0,1\]; [`Error::Infeasible`]
+    /// when the `max_users` caps cannot hold the users it forces to offload.
+    pub fn with_tau(&self, tau: f64) -> Result<Self> {
+        unit(|| "tau".into(), tau)?;
+        let inst = Instance {
+            tau,
+            ..self.clone()
+        };
+        inst.check_capacity()?;
+        Ok(inst)
+    }
+
     /// A copy with interference switched off (the relaxation used as a bound).
     #[must_use]
     pub fn without_interference(&self) -> Self {

@@ -22,6 +22,8 @@
 //! - [`routing`]: quality-latency routing of queries and dialogues between device and
 //!   edge (SPEC 7): latency model, policies, shortest-path offline optimum.
 //! - [`plot`]: SVG and PNG charts.
+//! - [`queries`]: measured per-query files (JSON lines) for the generator.
+//! - [`sweep`]: Monte-Carlo sweeps over users and tau with confidence intervals.
 //!
 //! ## Algorithms
 //!
@@ -56,10 +58,12 @@ pub mod generate;
 pub mod instance;
 pub mod model;
 pub mod plot;
+pub mod queries;
 pub mod report;
 pub mod routing;
 pub mod solver;
 pub mod solvers;
+pub mod sweep;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod uncertainty;

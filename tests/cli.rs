@@ -275,14 +275,7 @@ fn uncertainty_reads_jsonl_and_names_bad_lines() {
 
 #[test]
 fn help_everywhere() {
-    for sub in [
-        vec!["--help"],
-        vec!["solve", "--help"],
-        vec!["generate", "--help"],
-        vec!["check", "--help"],
-        vec!["compare", "--help"],
-        vec!["uncertainty", "--help"],
-    ] {
+    for sub in [vec!["--help"], vec!["solve", "--help"], vec!["generate", "--help"], vec!["check", "--help"], vec!["compare", "--help"], vec!["uncertainty", "--help"], vec!["sweep", "--help"]] {
         let o = run(&sub);
         assert!(o.status.success(), "{sub:?}");
         assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
@@ -376,4 +369,98 @@ fn gen_dialogues_reproduces_the_example() {
         o.stdout == text.as_bytes(),
         "example.json differs from its command"
     );
+}
+
+// ---- sweep and measured queries (docs/sweep.md, docs/queries.md) ----
+
+#[test]
+fn sweep_is_reproducible_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |jobs: &str| {
+        let d = dir.path().join(format!("j{jobs}"));
+        let o = run(&[
+            "sweep",
+            "--users",
+            "5,8",
+            "--tau",
+            "0.5,1.0",
+            "--runs",
+            "3",
+            "--seed",
+            "9",
+            "--jobs",
+            jobs,
+            "-o",
+            d.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        d
+    };
+    let (one, two) = (out("1"), out("2"));
+    let csv = std::fs::read(one.join("sweep.csv")).unwrap();
+    assert_eq!(csv, std::fs::read(two.join("sweep.csv")).unwrap());
+    // 2 sizes x 2 taus x 5 default solvers, plus the header
+    assert_eq!(String::from_utf8_lossy(&csv).lines().count(), 21);
+    for f in [
+        "timing.csv",
+        "meta.json",
+        "accuracy_vs_users.svg",
+        "delay_vs_users.png",
+        "tau_delay_vs_users.svg",
+    ] {
+        assert!(one.join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn generate_and_sweep_from_measured_queries() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/instances/queries/example.jsonl"
+    );
+    let a = run(&["generate", "-n", "12", "--seed", "3", "--queries", example]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert_eq!(
+        a.stdout,
+        run(&["generate", "-n", "12", "--seed", "3", "--queries", example]).stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "sweep",
+        "--users",
+        "6",
+        "--runs",
+        "2",
+        "--queries",
+        example,
+        "--no-plots",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bad = write(&dir, "bad.jsonl", "{\"prompt_tokens\": 3, \"uncertainty\": 0.2, \"local_flops\": 1, \"edge_flops\": 1}\n{\"prompt_tokens\": 3}\n");
+    let o = run(&["generate", "-n", "4", "--queries", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.jsonl:2") && err.contains("local_flops"),
+        "{err}"
+    );
+    for args in [
+        vec!["--users", "9:5:1"],
+        vec!["--tau", "2"],
+        vec!["--runs", "0"],
+        vec!["--algo", "nope"],
+    ] {
+        let mut all = vec!["sweep", "--no-plots", "-o", dir.path().to_str().unwrap()];
+        all.extend(args.iter().copied());
+        let o = run(&all);
+        assert_eq!(
+            o.status.code(),
+            Some(if args[0] == "--users" { 2 } else { 1 }),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains("panicked"));
+    }
 }

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use llm_offload::generate::{generate, GenConfig, Scenario, VariantPreset};
+use llm_offload::generate::{generate, generate_with_queries, GenConfig, Scenario, VariantPreset};
 use llm_offload::instance::Weights;
+use llm_offload::queries::QuerySet;
 
 /// Arguments of `generate`.
 #[derive(Debug, clap::Args)]
@@ -39,13 +40,17 @@ pub struct Args {
     /// perplexity point; default: the preset's, 0 without variants).
     #[arg(long)]
     lambda: Option<f64>,
+    /// Draw the users' queries from this measured JSON-lines file (docs/queries.md);
+    /// positions, channels and compute are generated as usual.
+    #[arg(long)]
+    queries: Option<PathBuf>,
     /// Output file (default: stdout).
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
-    let inst = generate(&GenConfig {
+    let cfg = GenConfig {
         scenario: a.scenario,
         users: a.users,
         servers: a.servers,
@@ -55,7 +60,11 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         interference: !a.no_interference,
         variants: a.variants,
         lambda: a.lambda,
-    })?;
+    };
+    let inst = match &a.queries {
+        Some(path) => generate_with_queries(&cfg, &QuerySet::load(path)?)?,
+        None => generate(&cfg)?,
+    };
     super::write_out(a.output.as_deref(), &inst.to_json())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -17,6 +17,7 @@ mod generate;
 mod poa;
 mod route;
 mod solve;
+mod sweep;
 mod uncertainty;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,8 @@ enum Command {
     Uncertainty(uncertainty::Args),
     /// Best-response equilibria against tree-search optima: the observed price of anarchy.
     Poa(poa::Args),
+    /// Monte-Carlo sweep over users and tau: CSV of means with 95% CIs, and figures.
+    Sweep(sweep::Args),
     /// Route queries and dialogues between device and edge: policies vs the offline
     /// optimum, and the quality-latency frontier (SPEC 7, docs/routing.md).
     Route(route::RouteArgs),
@@ -91,6 +94,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
         Command::Poa(a) => poa::run(&a),
+        Command::Sweep(a) => sweep::run(&a),
         Command::ExportMip(a) => export_mip::run(&a),
         Command::Route(a) => route::run_route(&a),
         Command::GenDialogues(a) => gen_dialogues::run(&a),

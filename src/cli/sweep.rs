@@ -1,0 +1,178 @@
+//! `llm-offload sweep`: Monte-Carlo sweeps over N and tau, written as CSV and figures.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use llm_offload::instance::Weights;
+use llm_offload::queries::QuerySet;
+use llm_offload::sweep::{self, SweepConfig};
+
+/// Arguments of `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Numbers of users: `FROM:TO:STEP` (inclusive) or a comma-separated list.
+    #[arg(long, default_value = "50:120:10", value_parser = parse_users)]
+    users: UserGrid,
+    /// Thresholds tau, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0.6,0.7,0.8,0.9,1.0")]
+    tau: Vec<f64>,
+    /// Monte-Carlo runs per point.
+    #[arg(long, default_value_t = 500)]
+    runs: usize,
+    /// Comma-separated solvers; the first is the reference of the paired differences
+    /// and of the across-tau figures.
+    #[arg(
+        long,
+        short = 'a',
+        value_delimiter = ',',
+        default_value = "goa,all-local,all-edge,random,min-delay"
+    )]
+    algo: Vec<String>,
+    /// Draw the users' queries from this measured JSON-lines file (docs/queries.md)
+    /// instead of the synthetic generator.
+    #[arg(long)]
+    queries: Option<PathBuf>,
+    /// Number of edge servers M.
+    #[arg(long, short = 'm', default_value_t = 4)]
+    servers: usize,
+    /// Delay weights of the objective.
+    #[arg(long, value_enum, default_value_t = Weights::Uncertainty)]
+    weights: Weights,
+    /// Switch off inter-cell interference.
+    #[arg(long)]
+    no_interference: bool,
+    /// Base seed (run r at size N uses a seed derived from (seed, N, r)).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Threshold of the all-policies figures (default: the middle of --tau).
+    #[arg(long)]
+    plot_tau: Option<f64>,
+    /// Worker threads (0 = one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    jobs: usize,
+    /// Skip the figures (CSV only).
+    #[arg(long)]
+    no_plots: bool,
+    /// Output directory (created if missing).
+    #[arg(long, short = 'o', default_value = "sweep-out")]
+    output: PathBuf,
+}
+
+/// A grid of user counts.
+#[derive(Debug, Clone)]
+struct UserGrid(Vec<usize>);
+
+fn parse_users(s: &str) -> Result<UserGrid, String> {
+    let num = |t: &str| t.trim().parse::<usize>().map_err(|e| format!("`{t}`: {e}"));
+    let parts: Vec<&str> = s.split(':').collect();
+    let grid = match parts.as_slice() {
+        [from, to, step] => {
+            let (from, to, step) = (num(from)?, num(to)?, num(step)?);
+            if step == 0 || from > to {
+                return Err(format!("`{s}`: need FROM <= TO and STEP >= 1"));
+            }
+            (from..=to).step_by(step).collect()
+        }
+        [list] => list.split(',').map(num).collect::<Result<Vec<_>, _>>()?,
+        _ => return Err(format!("`{s}`: expected FROM:TO:STEP or a list like 50,80")),
+    };
+    Ok(UserGrid(grid))
+}
+
+pub fn run(a: &Args) -> Result<ExitCode> {
+    let queries = a.queries.as_deref().map(QuerySet::load).transpose()?;
+    let cfg = SweepConfig {
+        users: a.users.0.clone(),
+        taus: a.tau.clone(),
+        runs: a.runs,
+        algorithms: a.algo.clone(),
+        servers: a.servers,
+        seed: a.seed,
+        weights: a.weights,
+        interference: !a.no_interference,
+        queries,
+    };
+    let plot_tau = a.plot_tau.unwrap_or(cfg.taus[cfg.taus.len() / 2]);
+    anyhow::ensure!(
+        cfg.taus.contains(&plot_tau),
+        "--plot-tau = {plot_tau}: must be one of --tau"
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.jobs)
+        .build()
+        .context("starting worker threads")?;
+    let total = (cfg.users.len() * cfg.runs) as u64;
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} instances, {elapsed} (eta {eta})")
+            .expect("valid template"),
+    );
+    let start = Instant::now();
+    let points = pool.install(|| sweep::run(&cfg, &|| bar.inc(1)))?;
+    let elapsed = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+
+    std::fs::create_dir_all(&a.output)
+        .with_context(|| format!("creating {}", a.output.display()))?;
+    let mut written = Vec::new();
+    for (name, text) in [
+        ("sweep.csv", sweep::points_csv(&points)),
+        ("timing.csv", sweep::timing_csv(&points)),
+    ] {
+        let path = a.output.join(name);
+        super::write_out(Some(&path), &text)?;
+        written.push(path);
+    }
+    let meta = serde_json::json!({
+        "command": std::env::args().collect::<Vec<_>>().join(" "),
+        "version": env!("CARGO_PKG_VERSION"),
+        "users": cfg.users, "tau": cfg.taus, "runs": cfg.runs, "algorithms": cfg.algorithms,
+        "servers": cfg.servers, "seed": cfg.seed, "weights": cfg.weights,
+        "interference": cfg.interference,
+        "queries": cfg.queries.as_ref().map(|q| q.source.clone()),
+        "threads": pool.current_num_threads(),
+        "elapsed_s": elapsed,
+    });
+    let path = a.output.join("meta.json");
+    super::write_out(Some(&path), &(serde_json::to_string_pretty(&meta)? + "\n"))?;
+    written.push(path);
+    if !a.no_plots {
+        for (stem, chart) in sweep::charts(&points, plot_tau) {
+            written.extend(chart.save(&a.output.join(stem))?);
+        }
+    }
+    outln!(
+        "{} points ({} instances x {} tau x {} solvers) in {elapsed:.2} s on {} threads",
+        points.len(),
+        total,
+        cfg.taus.len(),
+        cfg.algorithms.len(),
+        pool.current_num_threads()
+    );
+    for p in written {
+        outln!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_grids() {
+        assert_eq!(
+            parse_users("50:120:10").unwrap().0,
+            vec![50, 60, 70, 80, 90, 100, 110, 120]
+        );
+        assert_eq!(parse_users("5:6:10").unwrap().0, vec![5]);
+        assert_eq!(parse_users("8,20").unwrap().0, vec![8, 20]);
+        assert!(parse_users("9:5:1").is_err());
+        assert!(parse_users("5:9:0").is_err());
+        assert!(parse_users("5:x:1").is_err());
+        assert!(parse_users("1:2:3:4").is_err());
+    }
+}
