@@ -20,6 +20,9 @@
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
 //! - [`plot`]: SVG and PNG charts.
+//! - [`gaps`]: optimality gaps over instance sets: records, references, statistics.
+//! - [`table`]: resumable parallel runs and gap tables (Markdown, CSV, JSON).
+//! - [`profiles`]: gap-share charts and performance profiles of solve times.
 //!
 //! ## Algorithms
 //!
@@ -44,13 +47,16 @@
 
 pub mod assignment;
 pub mod error;
+pub mod gaps;
 pub mod generate;
 pub mod instance;
 pub mod model;
 pub mod plot;
+pub mod profiles;
 pub mod report;
 pub mod solver;
 pub mod solvers;
+pub mod table;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod uncertainty;
