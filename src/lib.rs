@@ -20,8 +20,11 @@
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
 //! - [`plot`]: SVG and PNG charts.
+//! - [`adversarial`]: instances where GOA is provably suboptimal, optima known.
 //! - [`gaps`]: optimality gaps over instance sets: records, references, statistics.
 //! - [`table`]: resumable parallel runs and gap tables (Markdown, CSV, JSON).
+//! - [`optima`]: known optima of bundled instances (`instances/optima.csv`).
+//! - [`scaling`]: empirical running-time exponents (log-log least squares, 95 % CI).
 //! - [`profiles`]: gap-share charts and performance profiles of solve times.
 //!
 //! ## Algorithms
@@ -45,15 +48,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod adversarial;
 pub mod assignment;
 pub mod error;
 pub mod gaps;
 pub mod generate;
 pub mod instance;
 pub mod model;
+pub mod optima;
 pub mod plot;
 pub mod profiles;
 pub mod report;
+pub mod scaling;
 pub mod solver;
 pub mod solvers;
 pub mod table;

@@ -26,6 +26,22 @@ pub fn cumulative_share(values: &[f64], total: usize, start: f64) -> Vec<(f64, f
     pts
 }
 
+/// Extends every series to the largest x of all, so that each step function runs
+/// across the whole chart (a solver at 100 % from the start stays visible).
+fn extend_to_common_end(series: &mut [Series]) {
+    let end = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .fold(f64::NEG_INFINITY, f64::max);
+    for s in series {
+        if let Some(&(x, y)) = s.points.last() {
+            if x < end {
+                s.points.push((end, y));
+            }
+        }
+    }
+}
+
 /// Share of instances (with a reference) whose gap (%) is at most g, per solver. A
 /// solver without a feasible answer on an instance never reaches it.
 #[must_use]
@@ -35,7 +51,7 @@ pub fn gap_share(t: &GapTable) -> Chart {
         .iter()
         .filter(|i| i.reference.is_some())
         .collect();
-    let series = t
+    let mut series: Vec<Series> = t
         .solvers
         .iter()
         .enumerate()
@@ -52,6 +68,7 @@ pub fn gap_share(t: &GapTable) -> Chart {
             }
         })
         .collect();
+    extend_to_common_end(&mut series);
     Chart {
         title: "Share of instances within gap g".into(),
         x_label: "gap g (%)".into(),
@@ -86,7 +103,7 @@ pub fn performance_profile(t: &GapTable) -> Chart {
                 .collect()
         })
         .collect();
-    let series = t
+    let mut series: Vec<Series> = t
         .solvers
         .iter()
         .zip(&ratios)
@@ -97,6 +114,7 @@ pub fn performance_profile(t: &GapTable) -> Chart {
             style: Style::Step,
         })
         .collect();
+    extend_to_common_end(&mut series);
     Chart {
         title: "Performance profile of solve times".into(),
         x_label: "time ratio to the fastest solver".into(),

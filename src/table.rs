@@ -124,6 +124,38 @@ pub struct PlannedInstance {
     pub instance: Instance,
 }
 
+fn keys(
+    plan: &[PlannedInstance],
+    solvers: &[Box<dyn Solver>],
+    limits: &Limits,
+) -> Vec<Vec<String>> {
+    let tl = limits.time_limit.map(|d| d.as_secs_f64());
+    plan.iter()
+        .map(|p| {
+            let hash = crate::gaps::fnv1a_hex(p.instance.to_json().as_bytes());
+            solvers
+                .iter()
+                .map(|s| run_key(&hash, s.name(), limits.seed, tl))
+                .collect()
+        })
+        .collect()
+}
+
+/// How many planned solves are not yet in `results` (what [`run`] will run).
+#[must_use]
+pub fn pending(
+    plan: &[PlannedInstance],
+    solvers: &[Box<dyn Solver>],
+    limits: &Limits,
+    results: Option<&ResultsFile>,
+) -> usize {
+    keys(plan, solvers, limits)
+        .iter()
+        .flatten()
+        .filter(|k| results.and_then(|f| f.get(k)).is_none())
+        .count()
+}
+
 /// What [`run`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
@@ -154,10 +186,8 @@ pub fn run(
     let tl = limits.time_limit.map(|d| d.as_secs_f64());
     let mut slots: Vec<Option<Record>> = Vec::new();
     let mut todo = Vec::new();
-    for p in plan {
-        let hash = crate::gaps::fnv1a_hex(p.instance.to_json().as_bytes());
-        for s in solvers {
-            let key = run_key(&hash, s.name(), limits.seed, tl);
+    for (p, keys) in plan.iter().zip(keys(plan, solvers, limits)) {
+        for (s, key) in solvers.iter().zip(keys) {
             match results.and_then(|f| f.get(&key)) {
                 Some(r) => slots.push(Some(r.clone())),
                 None => {

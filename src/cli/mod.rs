@@ -1,8 +1,11 @@
 //! Subcommands, one file each; raw clap arguments become library settings here.
 
+mod adversarial;
 mod compare;
 mod generate;
+mod scaling;
 mod solve;
+mod table;
 mod uncertainty;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +38,12 @@ enum Command {
     Compare(compare::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
+    /// Optimality-gap table of solvers over instance sets (resumable; docs/tables.md).
+    Table(table::Args),
+    /// Time one solver over sizes and fit the exponents of N and M (log-log OLS).
+    Scaling(scaling::Args),
+    /// Write an instance where GOA is provably suboptimal (optimum known).
+    Adversarial(adversarial::Args),
 }
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
@@ -67,6 +76,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Compare(a) => compare::run(&a),
         Command::Uncertainty(a) => uncertainty::run(&a),
+        Command::Table(a) => table::run(&a),
+        Command::Scaling(a) => scaling::run(&a),
+        Command::Adversarial(a) => adversarial::run(&a),
     }
 }
 
