@@ -13,21 +13,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file concerned.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (part of the message, so not chained again).
+        error: std::io::Error,
     },
     /// A JSON document did not parse or did not have the expected shape
     /// (missing field, wrong type, unknown field).
-    #[error("{context}: {source}")]
+    #[error("{context}: {error}")]
     Json {
         /// Where the JSON came from (file name, `line 3`, ...).
         context: String,
         /// The parser's message, with line and column.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// A field holds a value that breaks a rule of the model.
     #[error("invalid {what}: `{field}` = {value}: {rule}")]
@@ -101,10 +101,10 @@ impl Error {
     }
 
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

@@ -439,9 +439,9 @@ impl Instance {
     /// [`Error::Json`] for malformed JSON, missing or unknown fields and wrong types;
     /// otherwise as [`Instance::new`].
     pub fn from_json(text: &str, context: &str) -> Result<Self> {
-        let file: InstanceFile = serde_json::from_str(text).map_err(|source| Error::Json {
+        let file: InstanceFile = serde_json::from_str(text).map_err(|error| Error::Json {
             context: context.to_string(),
-            source,
+            error,
         })?;
         let mut inst = Instance::new(file)?;
         if inst.name.is_empty() {

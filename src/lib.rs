@@ -71,3 +71,8 @@ pub use assignment::{Assignment, Choice};
 pub use error::{Error, Result};
 pub use instance::Instance;
 pub use solver::{Limits, Outcome, Solver, Status, TOLERANCE};
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -55,7 +55,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             .reduce(f64::min);
         match a.format {
             Format::Table => {
-                println!(
+                outln!(
                     "## {} (N = {}, M = {}, tau = {}, interference {}, weights {:?})\n",
                     inst.name,
                     inst.n_users(),
@@ -64,13 +64,13 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                     if inst.interference { "on" } else { "off" },
                     inst.weights
                 );
-                println!("{}", report::comparison(&outs, reference));
+                outln!("{}", report::comparison(&outs, reference));
             }
             Format::Json => json.extend(outs.iter().map(Outcome::to_json)),
         }
     }
     if a.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
     }
     Ok(ExitCode::SUCCESS)
 }

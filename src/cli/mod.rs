@@ -1,5 +1,15 @@
 //! Subcommands, one file each; raw clap arguments become library settings here.
 
+/// `println!` to stdout that ends the program quietly (exit 0) when the reader has
+/// gone away (`llm-offload ... | head`), instead of panicking on a broken pipe.
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::cli::emit(&format!("{}\n", format_args!($($t)*))) };
+}
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cli::emit(&format!($($t)*)) };
+}
+
 mod adversarial;
 mod compare;
 mod generate;
@@ -125,8 +135,21 @@ pub fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
     match path {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
         None => {
-            print!("{text}");
+            emit(text);
             Ok(())
         }
+    }
+}
+
+/// Writes to stdout; a closed pipe ends the program with exit code 0.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(1);
     }
 }

@@ -180,7 +180,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     pb.finish_and_clear();
     let sizes = scaling::per_size(&timings);
     let ex = scaling::fit_exponents(&sizes).ok();
-    print!("{}", report(&a.algo, &cfg, &sizes, ex.as_ref()));
+    out!("{}", report(&a.algo, &cfg, &sizes, ex.as_ref()));
     if let Some(dir) = &a.out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let csv_path = dir.join(format!("scaling-{}.csv", a.algo));

@@ -122,14 +122,14 @@ pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
     let claimed = value.get("objective").and_then(serde_json::Value::as_f64);
     match a.format {
         Format::Table => {
-            print!("{}", report::outcome_text(&out));
+            out!("{}", report::outcome_text(&out));
             if let Some(c) = claimed {
                 let verdict = if approx_eq(c, out.objective) {
                     "matches"
                 } else {
                     "DIFFERS from"
                 };
-                println!(
+                outln!(
                     "{:<18} {c:.9} {verdict} the recomputed objective",
                     "claimed objective"
                 );
@@ -138,7 +138,7 @@ pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
         Format::Json => {
             let mut v = out.to_json();
             v["claimed_objective"] = claimed.into();
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            outln!("{}", serde_json::to_string_pretty(&v)?);
         }
     }
     if !out.evaluation.feasible() {

@@ -33,7 +33,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                 .with_context(|| format!("opening {}", a.file.display()))?,
         ))
     };
-    println!("line\talpha");
+    outln!("line\talpha");
     for (k, line) in reader.lines().enumerate() {
         let line = line.with_context(|| format!("reading {}", a.file.display()))?;
         if line.trim().is_empty() {
@@ -48,7 +48,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             serde_json::from_str(&line).map_err(|e| bad(format!("malformed JSON: {e}")))?;
         let (cands, scale) = candidates_from_response(&v, a.position).map_err(bad)?;
         let alpha = alpha_from_candidates(&cands, scale, a.top_k).map_err(bad)?;
-        println!("{}\t{alpha:.6}", k + 1);
+        outln!("{}\t{alpha:.6}", k + 1);
     }
     Ok(ExitCode::SUCCESS)
 }

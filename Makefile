@@ -1,0 +1,28 @@
+# The README's two Quick-start commands: `make demo` and `make test`.
+# Both first make sure the HiGHS build can run (scripts/ensure-deps.sh).
+
+CARGO ?= cargo
+BIN := target/release/llm-offload
+
+.PHONY: demo test deps bench
+
+deps:
+	@./scripts/ensure-deps.sh
+
+# Every solver on the bundled instances, side by side (gaps where an exact solver
+# proves the optimum), then the heuristics on the paper-sized instances.
+demo: deps
+	$(CARGO) build --release --locked
+	$(BIN) solvers
+	@echo
+	$(BIN) compare instances/small
+	$(BIN) compare instances/paper --algo goa,goa-reference,all-local,all-edge,random,min-delay
+
+# Every test: unit, integration (CLI), property tests, benches in test mode, examples
+# compiled, and doc tests.
+test: deps
+	$(CARGO) test --locked --all-targets
+	$(CARGO) test --locked --doc
+
+bench: deps
+	$(CARGO) bench --locked

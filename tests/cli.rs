@@ -1,0 +1,218 @@
+//! The command line on good and bad input: every bad input is a clear error naming
+//! the field and the value, with exit code 1 and no panic.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_llm-offload"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn good() -> serde_json::Value {
+    serde_json::json!({
+        "tau": 0.5,
+        "users": [
+            {"prompt_bits": 4096, "local_flops": 3e12, "edge_flops": 2.4e13,
+             "local_flops_per_s": 9.1e13, "tx_power_w": 0.2, "uncertainty": 0.7, "p_correct_local": 0, "p_correct_edge": 1},
+            {"prompt_bits": 8192, "local_flops": 2e12, "edge_flops": 1.6e13,
+             "local_flops_per_s": 9.1e13, "tx_power_w": 0.2, "uncertainty": 0.2}
+        ],
+        "servers": [
+            {"bandwidth_hz": 1e8, "flops_per_s": 1.5e16, "max_flops_per_user": 1.513e15, "noise_w": 4e-13},
+            {"bandwidth_hz": 1e8, "flops_per_s": 1.5e16, "max_flops_per_user": 1.513e15, "noise_w": 4e-13}
+        ],
+        "gain": [[1e-9, 2e-10], [3e-10, 1e-9]]
+    })
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Solving `text` fails with exit code 1 and a message containing every `needle`.
+fn rejects(text: &str, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "bad.json", text);
+    let o = run(&["solve", p.to_str().unwrap(), "--algo", "goa"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "input {text}\nstderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "expected {n:?} in: {err}");
+    }
+}
+
+fn with(path: &str, value: serde_json::Value) -> String {
+    let mut v = good();
+    *v.pointer_mut(path).unwrap() = value;
+    v.to_string()
+}
+
+#[test]
+fn malformed_json() {
+    rejects("{\"tau\": 0.5, \"users\": [", &["bad.json", "EOF"]);
+    rejects("{\"tau\": NaN}", &["bad.json", "expected value"]);
+}
+
+#[test]
+fn missing_and_unknown_fields() {
+    let mut v = good();
+    v["servers"][0].as_object_mut().unwrap().remove("noise_w");
+    rejects(&v.to_string(), &["missing field `noise_w`"]);
+    let mut v = good();
+    v["users"][1]["bandwith"] = 1.into();
+    rejects(&v.to_string(), &["unknown field `bandwith`"]);
+}
+
+#[test]
+fn infinite_numbers() {
+    let text = good().to_string().replace("\"bandwidth_hz\":100000000.0", "\"bandwidth_hz\":1e999");
+    assert!(text.contains("1e999"), "{text}");
+    rejects(&text, &["bad.json"]);
+}
+
+#[test]
+fn non_positive_capacities() {
+    rejects(&with("/servers/1/bandwidth_hz", (-1.0).into()), &["servers[1].bandwidth_hz", "-1", "> 0"]);
+    rejects(&with("/servers/0/flops_per_s", 0.0.into()), &["servers[0].flops_per_s", "0", "> 0"]);
+    rejects(&with("/servers/0/max_flops_per_user", 0.0.into()), &["servers[0].max_flops_per_user"]);
+    rejects(&with("/servers/0/noise_w", 0.0.into()), &["servers[0].noise_w"]);
+    rejects(&with("/users/0/tx_power_w", 0.0.into()), &["users[0].tx_power_w", "> 0"]);
+    rejects(&with("/users/1/local_flops_per_s", (-5.0).into()), &["users[1].local_flops_per_s", "-5"]);
+    rejects(&with("/users/1/prompt_bits", 0.0.into()), &["users[1].prompt_bits"]);
+    rejects(&with("/gain/1/0", 0.0.into()), &["gain[1][0]", "> 0"]);
+}
+
+#[test]
+fn uncertainty_outside_unit_interval() {
+    rejects(&with("/users/0/uncertainty", 1.5.into()), &["users[0].uncertainty", "1.5", "[0, 1]"]);
+    rejects(&with("/users/1/uncertainty", (-0.1).into()), &["users[1].uncertainty", "-0.1"]);
+    rejects(&with("/tau", 2.0.into()), &["tau", "2"]);
+    rejects(&with("/users/0/p_correct_edge", 3.0.into()), &["users[0].p_correct_edge"]);
+}
+
+#[test]
+fn gain_dimensions() {
+    rejects(&with("/gain", serde_json::json!([[1e-9, 1e-9]])), &["gain", "1 rows", "N = 2"]);
+    rejects(&with("/gain/1", serde_json::json!([1e-9])), &["gain[1]", "1 entries", "M = 2"]);
+}
+
+#[test]
+fn no_users_or_servers() {
+    let mut v = good();
+    v["users"] = serde_json::json!([]);
+    v["gain"] = serde_json::json!([]);
+    rejects(&v.to_string(), &["users", "at least one user"]);
+    rejects(&with("/servers", serde_json::json!([])), &["servers", "at least one server"]);
+}
+
+#[test]
+fn forced_offloading_impossible_under_caps() {
+    let mut v = good();
+    v["servers"][0]["max_users"] = 0.into();
+    v["servers"][1]["max_users"] = 0.into();
+    rejects(&v.to_string(), &["infeasible", "max_users add up to 0"]);
+}
+
+#[test]
+fn unknown_solver_and_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "ok.json", &good().to_string());
+    let o = run(&["solve", p.to_str().unwrap(), "--algo", "nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("unknown solver `nope`") && stderr(&o).contains("goa"));
+    let o = run(&["solve", "/nonexistent/x.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent/x.json"));
+}
+
+#[test]
+fn solve_json_then_check_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "ok.json", &good().to_string());
+    for algo in ["goa", "goa-reference", "all-local", "all-edge", "random", "min-delay"] {
+        let o = run(&["solve", p.to_str().unwrap(), "--algo", algo, "--format", "json"]);
+        assert!(o.status.success(), "{algo}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for key in ["assignment", "algorithm", "objective", "bound", "status", "elapsed_s", "mean_delay_s", "accuracy", "offloaded", "loads"] {
+            assert!(v.get(key).is_some(), "{algo}: no {key} in {v}");
+        }
+        assert_eq!(v["assignment"].as_array().unwrap().len(), 2);
+        let sol = write(&dir, "sol.json", &v.to_string());
+        let c = run(&["check", p.to_str().unwrap(), sol.to_str().unwrap()]);
+        assert!(c.status.success(), "{}", stderr(&c));
+        assert!(String::from_utf8_lossy(&c.stdout).contains("matches"));
+    }
+}
+
+#[test]
+fn check_reports_violations_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "ok.json", &good().to_string());
+    // user 0 has uncertainty 0.7 > tau = 0.5 but answers locally
+    let sol = write(&dir, "sol.json", r#"{"assignment": [null, 1]}"#);
+    let o = run(&["check", p.to_str().unwrap(), sol.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("user 0 has uncertainty 0.7 > tau = 0.5"));
+    let sol = write(&dir, "sol.json", r#"{"assignment": [0, 2]}"#);
+    let o = run(&["check", p.to_str().unwrap(), sol.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("assignment[1] = 2"), "{}", stderr(&o));
+    let sol = write(&dir, "sol.json", r#"{"assignment": [0]}"#);
+    let o = run(&["check", p.to_str().unwrap(), sol.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("1 entries for 2 users"), "{}", stderr(&o));
+}
+
+#[test]
+fn generate_is_deterministic_and_validates() {
+    let a = run(&["generate", "--users", "30", "--seed", "5"]);
+    let b = run(&["generate", "--users", "30", "--seed", "5"]);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    let c = run(&["generate", "--users", "30", "--seed", "6"]);
+    assert_ne!(a.stdout, c.stdout);
+    let o = run(&["generate", "--users", "0"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("users"));
+    let o = run(&["generate", "--users", "5", "--tau", "1.5"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("tau"));
+}
+
+#[test]
+fn uncertainty_reads_jsonl_and_names_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let good_line = r#"{"choices":[{"logprobs":{"content":[{"token":"A","logprob":-0.5,"top_logprobs":[{"token":"A","logprob":-0.5108256},{"token":" a","logprob":-2.3025851},{"token":"B","logprob":-1.6094379}]}]}}]}"#;
+    let p = write(&dir, "r.jsonl", &format!("{good_line}\n\n{{\"x\": 1}}\n"));
+    let o = run(&["uncertainty", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    // A and " a" merge: 0.6 + 0.1 = 0.7 vs B 0.2 -> alpha = 1 - 0.5/0.9
+    assert!(out.contains("1\t0.444444"), "{out}");
+    assert!(stderr(&o).contains("r.jsonl:3"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_everywhere() {
+    for sub in [vec!["--help"], vec!["solve", "--help"], vec!["generate", "--help"], vec!["check", "--help"], vec!["compare", "--help"], vec!["uncertainty", "--help"]] {
+        let o = run(&sub);
+        assert!(o.status.success(), "{sub:?}");
+        assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
+    }
+    let o = run(&["solvers"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    for name in ["goa", "goa-reference", "all-local", "all-edge", "random", "min-delay"] {
+        assert!(out.contains(name), "{out}");
+    }
+}
