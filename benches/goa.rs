@@ -10,10 +10,21 @@ use llm_offload::generate::{generate, GenConfig};
 use llm_offload::{solvers, Instance, Limits};
 
 fn instance(users: usize, servers: usize) -> Instance {
-    generate(&GenConfig { users, servers, seed: 1, ..GenConfig::default() }).expect("valid config")
+    generate(&GenConfig {
+        users,
+        servers,
+        seed: 1,
+        ..GenConfig::default()
+    })
+    .expect("valid config")
 }
 
-fn bench_axis(c: &mut Criterion, group: &str, sizes: &[(usize, usize)], param: impl Fn(usize, usize) -> usize) {
+fn bench_axis(
+    c: &mut Criterion,
+    group: &str,
+    sizes: &[(usize, usize)],
+    param: impl Fn(usize, usize) -> usize,
+) {
     let limits = Limits::default();
     let mut g = c.benchmark_group(group);
     g.sample_size(10);
@@ -30,7 +41,10 @@ fn bench_axis(c: &mut Criterion, group: &str, sizes: &[(usize, usize)], param: i
 }
 
 fn users(c: &mut Criterion) {
-    let sizes: Vec<(usize, usize)> = [25, 50, 100, 120, 200, 400].iter().map(|&n| (n, 4)).collect();
+    let sizes: Vec<(usize, usize)> = [25, 50, 100, 120, 200, 400]
+        .iter()
+        .map(|&n| (n, 4))
+        .collect();
     bench_axis(c, "goa/users", &sizes, |n, _| n);
 }
 

@@ -76,35 +76,73 @@ fn missing_and_unknown_fields() {
 
 #[test]
 fn infinite_numbers() {
-    let text = good().to_string().replace("\"bandwidth_hz\":100000000.0", "\"bandwidth_hz\":1e999");
+    let text = good()
+        .to_string()
+        .replace("\"bandwidth_hz\":100000000.0", "\"bandwidth_hz\":1e999");
     assert!(text.contains("1e999"), "{text}");
     rejects(&text, &["bad.json"]);
 }
 
 #[test]
 fn non_positive_capacities() {
-    rejects(&with("/servers/1/bandwidth_hz", (-1.0).into()), &["servers[1].bandwidth_hz", "-1", "> 0"]);
-    rejects(&with("/servers/0/flops_per_s", 0.0.into()), &["servers[0].flops_per_s", "0", "> 0"]);
-    rejects(&with("/servers/0/max_flops_per_user", 0.0.into()), &["servers[0].max_flops_per_user"]);
-    rejects(&with("/servers/0/noise_w", 0.0.into()), &["servers[0].noise_w"]);
-    rejects(&with("/users/0/tx_power_w", 0.0.into()), &["users[0].tx_power_w", "> 0"]);
-    rejects(&with("/users/1/local_flops_per_s", (-5.0).into()), &["users[1].local_flops_per_s", "-5"]);
-    rejects(&with("/users/1/prompt_bits", 0.0.into()), &["users[1].prompt_bits"]);
+    rejects(
+        &with("/servers/1/bandwidth_hz", (-1.0).into()),
+        &["servers[1].bandwidth_hz", "-1", "> 0"],
+    );
+    rejects(
+        &with("/servers/0/flops_per_s", 0.0.into()),
+        &["servers[0].flops_per_s", "0", "> 0"],
+    );
+    rejects(
+        &with("/servers/0/max_flops_per_user", 0.0.into()),
+        &["servers[0].max_flops_per_user"],
+    );
+    rejects(
+        &with("/servers/0/noise_w", 0.0.into()),
+        &["servers[0].noise_w"],
+    );
+    rejects(
+        &with("/users/0/tx_power_w", 0.0.into()),
+        &["users[0].tx_power_w", "> 0"],
+    );
+    rejects(
+        &with("/users/1/local_flops_per_s", (-5.0).into()),
+        &["users[1].local_flops_per_s", "-5"],
+    );
+    rejects(
+        &with("/users/1/prompt_bits", 0.0.into()),
+        &["users[1].prompt_bits"],
+    );
     rejects(&with("/gain/1/0", 0.0.into()), &["gain[1][0]", "> 0"]);
 }
 
 #[test]
 fn uncertainty_outside_unit_interval() {
-    rejects(&with("/users/0/uncertainty", 1.5.into()), &["users[0].uncertainty", "1.5", "[0, 1]"]);
-    rejects(&with("/users/1/uncertainty", (-0.1).into()), &["users[1].uncertainty", "-0.1"]);
+    rejects(
+        &with("/users/0/uncertainty", 1.5.into()),
+        &["users[0].uncertainty", "1.5", "[0, 1]"],
+    );
+    rejects(
+        &with("/users/1/uncertainty", (-0.1).into()),
+        &["users[1].uncertainty", "-0.1"],
+    );
     rejects(&with("/tau", 2.0.into()), &["tau", "2"]);
-    rejects(&with("/users/0/p_correct_edge", 3.0.into()), &["users[0].p_correct_edge"]);
+    rejects(
+        &with("/users/0/p_correct_edge", 3.0.into()),
+        &["users[0].p_correct_edge"],
+    );
 }
 
 #[test]
 fn gain_dimensions() {
-    rejects(&with("/gain", serde_json::json!([[1e-9, 1e-9]])), &["gain", "1 rows", "N = 2"]);
-    rejects(&with("/gain/1", serde_json::json!([1e-9])), &["gain[1]", "1 entries", "M = 2"]);
+    rejects(
+        &with("/gain", serde_json::json!([[1e-9, 1e-9]])),
+        &["gain", "1 rows", "N = 2"],
+    );
+    rejects(
+        &with("/gain/1", serde_json::json!([1e-9])),
+        &["gain[1]", "1 entries", "M = 2"],
+    );
 }
 
 #[test]
@@ -113,7 +151,10 @@ fn no_users_or_servers() {
     v["users"] = serde_json::json!([]);
     v["gain"] = serde_json::json!([]);
     rejects(&v.to_string(), &["users", "at least one user"]);
-    rejects(&with("/servers", serde_json::json!([])), &["servers", "at least one server"]);
+    rejects(
+        &with("/servers", serde_json::json!([])),
+        &["servers", "at least one server"],
+    );
 }
 
 #[test]
@@ -140,11 +181,36 @@ fn unknown_solver_and_missing_file() {
 fn solve_json_then_check_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "ok.json", &good().to_string());
-    for algo in ["goa", "goa-reference", "all-local", "all-edge", "random", "min-delay"] {
-        let o = run(&["solve", p.to_str().unwrap(), "--algo", algo, "--format", "json"]);
+    for algo in [
+        "goa",
+        "goa-reference",
+        "all-local",
+        "all-edge",
+        "random",
+        "min-delay",
+    ] {
+        let o = run(&[
+            "solve",
+            p.to_str().unwrap(),
+            "--algo",
+            algo,
+            "--format",
+            "json",
+        ]);
         assert!(o.status.success(), "{algo}: {}", stderr(&o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        for key in ["assignment", "algorithm", "objective", "bound", "status", "elapsed_s", "mean_delay_s", "accuracy", "offloaded", "loads"] {
+        for key in [
+            "assignment",
+            "algorithm",
+            "objective",
+            "bound",
+            "status",
+            "elapsed_s",
+            "mean_delay_s",
+            "accuracy",
+            "offloaded",
+            "loads",
+        ] {
             assert!(v.get(key).is_some(), "{algo}: no {key} in {v}");
         }
         assert_eq!(v["assignment"].as_array().unwrap().len(), 2);
@@ -171,7 +237,11 @@ fn check_reports_violations_with_exit_3() {
     let sol = write(&dir, "sol.json", r#"{"assignment": [0]}"#);
     let o = run(&["check", p.to_str().unwrap(), sol.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("1 entries for 2 users"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 entries for 2 users"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -205,14 +275,28 @@ fn uncertainty_reads_jsonl_and_names_bad_lines() {
 
 #[test]
 fn help_everywhere() {
-    for sub in [vec!["--help"], vec!["solve", "--help"], vec!["generate", "--help"], vec!["check", "--help"], vec!["compare", "--help"], vec!["uncertainty", "--help"]] {
+    for sub in [
+        vec!["--help"],
+        vec!["solve", "--help"],
+        vec!["generate", "--help"],
+        vec!["check", "--help"],
+        vec!["compare", "--help"],
+        vec!["uncertainty", "--help"],
+    ] {
         let o = run(&sub);
         assert!(o.status.success(), "{sub:?}");
         assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
     }
     let o = run(&["solvers"]);
     let out = String::from_utf8_lossy(&o.stdout);
-    for name in ["goa", "goa-reference", "all-local", "all-edge", "random", "min-delay"] {
+    for name in [
+        "goa",
+        "goa-reference",
+        "all-local",
+        "all-edge",
+        "random",
+        "min-delay",
+    ] {
         assert!(out.contains(name), "{out}");
     }
 }
