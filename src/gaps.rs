@@ -61,6 +61,10 @@ pub struct Record {
     pub version: Option<String>,
     /// The solver's error message, when it returned one.
     pub error: Option<String>,
+    /// The error was a refusal ([`crate::Error::Refused`]: instance out of the
+    /// solver's scope, e.g. too large for an exhaustive search), not a failure.
+    #[serde(default)]
+    pub refused: bool,
 }
 
 /// FNV-1a 64-bit hash of `bytes`, as 16 hex digits (stable across platforms).
@@ -107,6 +111,7 @@ impl Record {
             elapsed_s: 0.0,
             version: None,
             error: None,
+            refused: false,
         };
         match result {
             Ok(o) => {
@@ -124,7 +129,10 @@ impl Record {
                     .find(|(k, _)| k.ends_with("version"))
                     .map(|(_, v)| v.as_str().map_or_else(|| v.to_string(), str::to_string));
             }
-            Err(e) => r.error = Some(e.to_string()),
+            Err(e) => {
+                r.error = Some(e.to_string());
+                r.refused = matches!(e, crate::Error::Refused { .. });
+            }
         }
         r
     }
@@ -385,8 +393,10 @@ pub struct Row {
     pub exact: bool,
     /// Feasible answers.
     pub solved: usize,
-    /// Errors and infeasible answers.
+    /// Errors (other than refusals) and infeasible answers.
     pub failed: usize,
+    /// Refusals: instances outside the solver's scope.
+    pub refused: usize,
     /// Gap statistics over instances with a reference.
     pub gaps: Option<GapStats>,
     /// Shifted geometric mean time (s, shift [`TIME_SHIFT_S`]) over returned answers.
@@ -518,7 +528,9 @@ pub fn summarize(
                 solver: s.clone(),
                 exact,
                 solved: recs.iter().filter(|r| r.feasible).count(),
-                failed: members.len() - recs.iter().filter(|r| r.feasible).count(),
+                failed: recs.iter().filter(|r| !r.feasible && !r.refused).count()
+                    + (members.len() - recs.len()),
+                refused: recs.iter().filter(|r| r.refused).count(),
                 gaps: GapStats::of(&gaps),
                 time_sgm_s: shifted_geomean(&times, TIME_SHIFT_S),
                 proven_optimal: exact.then(|| {

@@ -24,7 +24,8 @@ pub(crate) fn rec(inst: &str, solver: &str, objective: Option<f64>, bound: Optio
         feasible: objective.is_some(),
         elapsed_s: 0.001,
         version: None,
-        error: objective.is_none().then(|| "refused".into()),
+        error: objective.is_none().then(|| "failed".into()),
+        refused: false,
     }
 }
 

@@ -256,7 +256,7 @@ pub fn legend(time_limit_s: Option<f64>) -> String {
          - ref: instances per reference kind: `opt` proven optimum; `*` best proven bound \
          (no optimum proven; the gap shown is an upper bound of the true gap); `~` best \
          objective found (no bound; a lower bound of the true gap).\n\
-         - gaps in %; `at ref` = answers with gap 0; `failed` = errors or infeasible answers.\n\
+         - gaps in %; `at ref` = answers with gap 0; `failed` = errors or infeasible answers; `refused` = instances outside a solver's scope (e.g. too large for exhaustive search).\n\
          - time: shifted geometric mean of wall time per solve, shift {} ms; `proven` = \
          exact solvers' proven-optimal answers (TL = stopped by the time limit).\n\
          - time limit per solve: {}.\n",
@@ -270,7 +270,7 @@ pub fn legend(time_limit_s: Option<f64>) -> String {
 pub fn markdown(t: &GapTable, time_limit_s: Option<f64>) -> String {
     let header = [
         "N", "M", "regime", "inst", "ref", "solver", "mean", "median", "p95", "max", "at ref",
-        "failed", "time ms", "proven",
+        "failed", "refused", "time ms", "proven",
     ];
     let rows = t
         .rows
@@ -289,6 +289,7 @@ pub fn markdown(t: &GapTable, time_limit_s: Option<f64>) -> String {
                 pct(r.gaps.map(|g| g.max)),
                 r.gaps.map_or(0, |g| g.hits).to_string(),
                 r.failed.to_string(),
+                r.refused.to_string(),
                 r.time_sgm_s
                     .map_or_else(|| "-".into(), |s| format!("{:.3}", 1e3 * s)),
                 r.proven_optimal.map_or_else(
@@ -332,6 +333,7 @@ struct CsvRow<'a> {
     exact: bool,
     solved: usize,
     failed: usize,
+    refused: usize,
     gap_count: Option<usize>,
     gap_mean: Option<f64>,
     gap_median: Option<f64>,
@@ -365,6 +367,7 @@ pub fn csv_text(t: &GapTable) -> String {
             exact: r.exact,
             solved: r.solved,
             failed: r.failed,
+            refused: r.refused,
             gap_count: r.gaps.map(|g| g.count),
             gap_mean: r.gaps.map(|g| g.mean),
             gap_median: r.gaps.map(|g| g.median),

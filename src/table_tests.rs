@@ -109,7 +109,7 @@ fn results_csv_round_trips() {
     drop(f);
     assert_eq!(first.records.len(), 6);
     let refused = &first.records[0];
-    assert!(refused.error.as_deref().unwrap().contains("N = 3"));
+    assert!(refused.error.as_deref().unwrap().contains("N = 3") && refused.refused);
     assert_eq!(first.records[2].version.as_deref(), Some("1.2.3"));
     let (f, dropped) = ResultsFile::open(&path).unwrap();
     assert_eq!((dropped, f.len()), (0, 6));
