@@ -16,6 +16,11 @@ use crate::solver::{approx_eq, relative_gap, Outcome, Solver, Status};
 /// leaving seconds-long exact solves almost unchanged.
 pub const TIME_SHIFT_S: f64 = 0.010;
 
+/// The HiGHS linked into this build (the `highs-sys` crate version equals the bundled
+/// HiGHS version; a test pins this string to `Cargo.lock`). Recorded as the version of
+/// solves whose statistics show HiGHS ran (`highs_*` keys) and report no version.
+pub const HIGHS_VERSION: &str = "HiGHS 1.16.0 (highs-sys 1.16.0)";
+
 /// One solve of one instance by one solver: a row of the results file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -122,12 +127,17 @@ impl Record {
                 r.proven_optimal = o.proven_optimal;
                 r.feasible = o.evaluation.feasible();
                 r.elapsed_s = o.elapsed_s;
-                r.version = o
-                    .stats
-                    .extra
+                let extra = &o.stats.extra;
+                r.version = extra
                     .iter()
                     .find(|(k, _)| k.ends_with("version"))
-                    .map(|(_, v)| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+                    .map(|(_, v)| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .or_else(|| {
+                        extra
+                            .keys()
+                            .any(|k| k.starts_with("highs_"))
+                            .then(|| HIGHS_VERSION.to_string())
+                    });
             }
             Err(e) => {
                 r.error = Some(e.to_string());

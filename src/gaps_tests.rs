@@ -199,3 +199,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn highs_version_matches_the_lock_file() {
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).unwrap();
+    let at = lock
+        .find("name = \"highs-sys\"")
+        .expect("highs-sys is locked");
+    let version = lock[at..].lines().nth(1).unwrap();
+    let v = version
+        .trim_start_matches("version = \"")
+        .trim_end_matches('"');
+    assert_eq!(HIGHS_VERSION, format!("HiGHS {v} (highs-sys {v})"));
+}
