@@ -3,6 +3,7 @@
 //!
 //! Failing cases are persisted in `proptests/regressions/` (committed).
 
+mod exact;
 mod model;
 mod solvers;
 mod strategies;

@@ -39,7 +39,8 @@ pub const GAP_DEFINITION: &str = "gap = (objective - reference) / |reference|, 0
 /// Resource limits and the seed, shared by every solver.
 ///
 /// # Default
-/// No time limit, no node limit, seed 0, one thread.
+/// No time limit, no node limit, seed 0, one thread, at most
+/// [`DEFAULT_MAX_ENUMERATION`] assignments for exhaustive search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     /// Wall-clock limit; solvers that cannot stop early ignore it.
@@ -50,7 +51,12 @@ pub struct Limits {
     pub seed: u64,
     /// Threads an exact solver may use.
     pub threads: usize,
+    /// Most assignments an exhaustive enumeration may face before it refuses.
+    pub max_enumeration: u64,
 }
+
+/// Default of [`Limits::max_enumeration`]: 10^8 assignments (about a minute).
+pub const DEFAULT_MAX_ENUMERATION: u64 = 100_000_000;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -59,6 +65,7 @@ impl Default for Limits {
             node_limit: None,
             seed: 0,
             threads: 1,
+            max_enumeration: DEFAULT_MAX_ENUMERATION,
         }
     }
 }

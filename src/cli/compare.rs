@@ -23,6 +23,9 @@ pub struct Args {
     /// Per-solve wall-clock limit (s) for exact solvers.
     #[arg(long)]
     time_limit: Option<f64>,
+    /// Most assignments `exhaustive` may enumerate before it refuses.
+    #[arg(long, default_value_t = llm_offload::solver::DEFAULT_MAX_ENUMERATION)]
+    max_enumeration: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -37,7 +40,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             .map(|n| solvers::by_name(n))
             .collect::<Result<_, _>>()?
     };
-    let limits = super::solve::limits(a.time_limit, None, a.seed, 1)?;
+    let mut limits = super::solve::limits(a.time_limit, None, a.seed, 1)?;
+    limits.max_enumeration = a.max_enumeration;
     let mut json = Vec::new();
     for path in super::instance_paths(&a.inputs)? {
         let inst = super::load(&path)?;
@@ -45,7 +49,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         for s in &chosen {
             match s.solve(&inst, &limits) {
                 Ok(o) => outs.push(o),
-                Err(e) => eprintln!("{}: {}: {e}", inst.name, s.name()),
+                Err(e) => eprintln!("{}: {e}", inst.name),
             }
         }
         let reference = outs
@@ -64,7 +68,25 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                     if inst.interference { "on" } else { "off" },
                     inst.weights
                 );
-                outln!("{}", report::comparison(&outs, reference));
+                // Without a proven optimum, gaps are taken to the best proven lower
+                // bound (every bound is one, whatever it relaxes): each is then an
+                // upper bound on the true gap, and the note says so.
+                let best_bound = outs
+                    .iter()
+                    .filter_map(|o| o.bound.map(|b| (b, o)))
+                    .max_by(|x, y| x.0.total_cmp(&y.0));
+                match (reference, best_bound) {
+                    (None, Some((b, o))) => {
+                        outln!(
+                            "note: no solver proved optimality; gaps are to the best lower \
+                             bound, {b:.6} from {} ({}), so each is an upper bound on the true gap\n",
+                            o.algorithm,
+                            o.bound_kind.as_deref().unwrap_or("bound")
+                        );
+                        outln!("{}", report::comparison(&outs, Some(b)));
+                    }
+                    _ => outln!("{}", report::comparison(&outs, reference)),
+                }
             }
             Format::Json => json.extend(outs.iter().map(Outcome::to_json)),
         }

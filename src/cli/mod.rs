@@ -12,6 +12,7 @@ macro_rules! out {
 
 mod adversarial;
 mod compare;
+mod export_mip;
 mod generate;
 mod scaling;
 mod solve;
@@ -46,6 +47,8 @@ enum Command {
     Solvers,
     /// Run several solvers side by side on instance files or directories.
     Compare(compare::Args),
+    /// Write the MIP of an instance as an LP or MPS file (HiGHS, SCIP, CBC, Gurobi).
+    ExportMip(export_mip::Args),
     /// Token uncertainty (alpha) of OpenAI-compatible completion responses (JSON lines).
     Uncertainty(uncertainty::Args),
     /// Optimality-gap table of solvers over instance sets (resumable; docs/tables.md).
@@ -75,7 +78,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(a) => solve::run_check(&a),
         Command::Solvers => {
             for s in llm_offload::solvers::all() {
-                println!(
+                outln!(
                     "{:<16} {}{}",
                     s.name(),
                     s.description(),
@@ -89,6 +92,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Table(a) => table::run(&a),
         Command::Scaling(a) => scaling::run(&a),
         Command::Adversarial(a) => adversarial::run(&a),
+        Command::ExportMip(a) => export_mip::run(&a),
     }
 }
 

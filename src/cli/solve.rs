@@ -34,6 +34,9 @@ pub struct SolveArgs {
     /// Threads an exact solver may use.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Most assignments `exhaustive` may enumerate before it refuses.
+    #[arg(long, default_value_t = llm_offload::solver::DEFAULT_MAX_ENUMERATION)]
+    max_enumeration: u64,
     /// Write the output here instead of stdout.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
@@ -41,7 +44,9 @@ pub struct SolveArgs {
 
 impl SolveArgs {
     fn limits(&self) -> Result<Limits> {
-        limits(self.time_limit, self.node_limit, self.seed, self.threads)
+        let mut l = limits(self.time_limit, self.node_limit, self.seed, self.threads)?;
+        l.max_enumeration = self.max_enumeration;
+        Ok(l)
     }
 }
 
@@ -63,6 +68,7 @@ pub fn limits(
         node_limit,
         seed,
         threads,
+        ..Limits::default()
     })
 }
 

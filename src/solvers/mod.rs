@@ -8,14 +8,18 @@
 //! | `all-edge` | [`all_edge`] | baseline |
 //! | `random` | [`random`] | baseline (seeded) |
 //! | `min-delay` | [`min_delay`] | baseline |
+//! | `mip` | [`mip`] | exact MIP (HiGHS); relaxation bound with interference |
+//! | `exhaustive` | [`exhaustive`] | exact enumeration (tiny instances) |
 //!
 //! Adding a solver is one file and one line in [`all`].
 
 pub mod all_edge;
 pub mod all_local;
+pub mod exhaustive;
 pub mod goa;
 pub mod greedy;
 pub mod min_delay;
+pub mod mip;
 pub mod random;
 
 use crate::error::{Error, Result};
@@ -31,6 +35,8 @@ pub fn all() -> Vec<Box<dyn Solver>> {
         Box::new(all_edge::AllEdge),
         Box::new(random::Random),
         Box::new(min_delay::MinDelay),
+        Box::new(mip::Mip::default()),
+        Box::new(exhaustive::Exhaustive),
     ]
 }
 

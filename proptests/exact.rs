@@ -1,0 +1,246 @@
+//! The exact solvers: `mip` equals `exhaustive` without interference, bounds it from
+//! below with interference, no heuristic beats them, the MIP has the size its
+//! formulation promises, exported models read back into HiGHS give the same optimum,
+//! and the time-limit and infeasible paths return what they say.
+
+use std::ffi::CString;
+use std::path::Path;
+use std::time::Duration;
+
+use llm_offload::generate::{generate, GenConfig};
+use llm_offload::solver::approx_eq;
+use llm_offload::solvers::exhaustive::Exhaustive;
+use llm_offload::solvers::mip::{self, export, formulate, Mip, MipConfig, RELAXATION_KIND};
+use llm_offload::{solvers, Error, Instance, Limits, Solver, Status};
+use proptest::prelude::*;
+
+use crate::strategies::{check_feasible, check_not_below, check_optimal, config, instances, Shape};
+
+fn fail(e: impl std::fmt::Display) -> TestCaseError {
+    TestCaseError::fail(e.to_string())
+}
+
+/// Every configuration of the MIP, each a different formulation of the same problem.
+fn configs() -> Vec<MipConfig> {
+    let d = MipConfig::default();
+    vec![
+        d,
+        MipConfig::plain(),
+        MipConfig { linking: true, ..d },
+        MipConfig {
+            reduce: false,
+            warm_start: true,
+            linking: true,
+        },
+    ]
+}
+
+/// Expected size of the plain formulation: (columns, binaries, rows).
+fn plain_size(inst: &Instance) -> (usize, usize, usize) {
+    let n = inst.n_users();
+    let free = (0..n).filter(|&i| !inst.is_forced(i)).count();
+    let mut cols = free * inst.device_variants.len();
+    let (mut bins, mut rows) = (0, n);
+    for s in &inst.servers {
+        let k = s.max_users.map_or(n, |c| c.min(n));
+        cols += (k + 1) + k * n * s.variants.len();
+        bins += k + 1;
+        rows += 1 + k;
+    }
+    (cols, bins, rows)
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    #[test]
+    fn mip_equals_exhaustive_without_interference(
+        inst in instances(Shape::tiny(5, 2).interference(false)),
+        variants in instances(Shape::tiny(4, 2).interference(false).with_variants()),
+    ) {
+        for inst in [inst, variants] {
+            let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
+            prop_assert!(exact.proven_optimal);
+            for cfg in configs() {
+                let out = Mip { config: cfg }.solve(&inst, &Limits::default()).map_err(fail)?;
+                check_feasible(&inst, &out).map_err(fail)?;
+                check_optimal(&out, exact.objective).map_err(fail)?;
+                prop_assert!(out.proven_optimal, "{:?}: bound {:?} objective {}", cfg, out.bound, out.objective);
+                prop_assert_eq!(out.bound_kind.as_deref(), Some("optimum"));
+                prop_assert_eq!(out.status, Status::Completed);
+            }
+        }
+    }
+
+    #[test]
+    fn mip_bounds_exhaustive_with_interference(inst in instances(Shape::tiny(5, 2).interference(true).with_variants())) {
+        let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
+        let out = solvers::by_name("mip").map_err(fail)?.solve(&inst, &Limits::default()).map_err(fail)?;
+        check_feasible(&inst, &out).map_err(fail)?;
+        check_not_below(&out, exact.objective).map_err(fail)?;
+        prop_assert!(out.bound.is_some());
+        prop_assert_eq!(out.bound_kind.as_deref(), Some(RELAXATION_KIND));
+    }
+
+    #[test]
+    fn no_heuristic_beats_a_proven_optimum(inst in instances(Shape::tiny(5, 2).with_variants()), seed in any::<u64>()) {
+        let limits = Limits { seed, ..Limits::default() };
+        let exact = Exhaustive.solve(&inst, &limits).map_err(fail)?;
+        for s in solvers::all().into_iter().filter(|s| !s.is_exact()) {
+            let out = s.solve(&inst, &limits).map_err(|e| fail(format!("{}: {e}", s.name())))?;
+            check_feasible(&inst, &out).map_err(fail)?;
+            check_not_below(&out, exact.objective).map_err(fail)?;
+        }
+    }
+
+    #[test]
+    fn formulation_has_the_promised_size(inst in instances(Shape { users: (1, 8), servers: (1, 3), ..Shape::default() }.with_variants())) {
+        let plain = formulate(&inst, &MipConfig::plain()).map_err(fail)?;
+        let (cols, bins, rows) = plain_size(&inst);
+        prop_assert_eq!(plain.vars.len(), cols);
+        prop_assert_eq!(plain.n_integer(), bins);
+        prop_assert_eq!(plain.rows.len(), rows);
+        let linked = formulate(&inst, &MipConfig { linking: true, ..MipConfig::plain() }).map_err(fail)?;
+        prop_assert_eq!(linked.rows.len(), rows + (cols - bins - (plain.vars.iter().filter(|v| matches!(v, mip::Var::Local { .. })).count())));
+        let reduced = formulate(&inst, &MipConfig::default()).map_err(fail)?;
+        prop_assert!(reduced.vars.len() <= cols && reduced.rows.len() <= rows);
+    }
+
+    #[test]
+    fn exported_models_read_back_into_highs(inst in instances(Shape::tiny(5, 2).with_variants())) {
+        let f = formulate(&inst, &MipConfig::default()).map_err(fail)?;
+        let ours = mip::run_highs(&f, &Limits::default(), std::time::Instant::now(), None).map_err(fail)?;
+        let dir = tempfile::tempdir().map_err(fail)?;
+        for (format, ext) in [(export::Format::Lp, "lp"), (export::Format::Mps, "mps")] {
+            let path = dir.path().join(format!("model.{ext}"));
+            std::fs::write(&path, export::write(&f, format, "prop test")).map_err(fail)?;
+            let (cols, rows, optimal, objective) = highs_reads(&path);
+            prop_assert_eq!((cols, rows), (f.vars.len(), f.rows.len()), "{}", ext);
+            prop_assert!(optimal, "{}: HiGHS did not solve the file to optimality", ext);
+            prop_assert!(approx_eq(objective, ours.objective), "{}: {} vs {}", ext, objective, ours.objective);
+        }
+    }
+}
+
+/// HiGHS reads the file and solves it to a zero gap: (columns, rows, optimal, objective).
+#[allow(unsafe_code)]
+fn highs_reads(path: &Path) -> (usize, usize, bool, f64) {
+    let _lock = mip::highs_lock();
+    let file = CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a fresh HiGHS instance, used and destroyed on this thread under the lock.
+    unsafe {
+        let h = highs_sys::Highs_create();
+        highs_sys::Highs_setBoolOptionValue(h, c"output_flag".as_ptr(), 0);
+        highs_sys::Highs_setDoubleOptionValue(h, c"mip_rel_gap".as_ptr(), 0.0);
+        highs_sys::Highs_setDoubleOptionValue(h, c"mip_abs_gap".as_ptr(), 0.0);
+        let read = highs_sys::Highs_readModel(h, file.as_ptr());
+        assert_ne!(
+            read,
+            highs_sys::STATUS_ERROR,
+            "HiGHS cannot read {}",
+            path.display()
+        );
+        highs_sys::Highs_run(h);
+        let out = (
+            usize::try_from(highs_sys::Highs_getNumCol(h)).unwrap(),
+            usize::try_from(highs_sys::Highs_getNumRow(h)).unwrap(),
+            highs_sys::Highs_getModelStatus(h) == highs_sys::MODEL_STATUS_OPTIMAL,
+            highs_sys::Highs_getObjectiveValue(h),
+        );
+        highs_sys::Highs_destroy(h);
+        out
+    }
+}
+
+#[test]
+fn time_limit_returns_a_feasible_incumbent_or_a_clear_error() {
+    let inst = generate(&GenConfig {
+        users: 80,
+        servers: 4,
+        seed: 3,
+        interference: false,
+        ..GenConfig::default()
+    })
+    .unwrap();
+    let limits = Limits {
+        time_limit: Some(Duration::from_micros(1000)),
+        ..Limits::default()
+    };
+    for cfg in [MipConfig::default(), MipConfig::plain()] {
+        match (Mip { config: cfg }).solve(&inst, &limits) {
+            Ok(out) => {
+                check_feasible(&inst, &out).unwrap();
+                assert_eq!(out.status, Status::TimeLimit, "{cfg:?}");
+                assert!(out.bound.map_or(true, |b| b <= out.objective), "{cfg:?}");
+            }
+            Err(e) => {
+                assert!(
+                    !cfg.warm_start,
+                    "a warm-started MIP always has an incumbent: {e}"
+                );
+                assert!(matches!(e, Error::SolverFailed { .. }), "{e}");
+                assert!(e.to_string().contains("time-limit"), "{e}");
+            }
+        }
+    }
+}
+
+/// Two users that must offload, and servers whose caps hold one of them: valid
+/// instances never look like this, so the caps are changed after validation.
+fn over_capacity(caps: &[usize]) -> Instance {
+    let mut inst = generate(&GenConfig {
+        users: 2,
+        servers: caps.len(),
+        seed: 1,
+        tau: 0.0,
+        interference: false,
+        ..GenConfig::default()
+    })
+    .unwrap();
+    for u in &mut inst.users {
+        u.uncertainty = Some(0.9);
+    }
+    for (s, &c) in inst.servers.iter_mut().zip(caps) {
+        s.max_users = Some(c);
+    }
+    inst
+}
+
+#[test]
+fn infeasible_caps_are_a_clear_error() {
+    // No server takes anyone: the formulation itself says which user is stranded.
+    let err = Mip::default()
+        .solve(&over_capacity(&[0]), &Limits::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Infeasible(_)) && err.to_string().contains("user 0"),
+        "{err}"
+    );
+    // One seat for two forced users: HiGHS proves it.
+    let inst = over_capacity(&[1]);
+    let err = Mip {
+        config: MipConfig::plain(),
+    }
+    .solve(&inst, &Limits::default())
+    .unwrap_err();
+    assert!(matches!(err, Error::Infeasible(_)), "{err}");
+    let err = Mip::default().solve(&inst, &Limits::default()).unwrap_err();
+    assert!(matches!(err, Error::Infeasible(_)), "{err}");
+    let err = Exhaustive.solve(&inst, &Limits::default()).unwrap_err();
+    assert!(matches!(err, Error::Infeasible(_)), "{err}");
+}
+
+#[test]
+fn exhaustive_refuses_above_its_limit() {
+    let inst = generate(&GenConfig {
+        users: 30,
+        seed: 1,
+        ..GenConfig::default()
+    })
+    .unwrap();
+    let err = Exhaustive.solve(&inst, &Limits::default()).unwrap_err();
+    assert!(
+        matches!(err, Error::Refused { .. }) && err.to_string().contains("--max-enumeration"),
+        "{err}"
+    );
+}

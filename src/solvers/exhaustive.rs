@@ -1,0 +1,168 @@
+//! `exhaustive`: every assignment of (P), enumerated depth-first (SPEC 3); the
+//! reference oracle for tiny instances, exact with or without interference.
+//!
+//! Each user takes each of its options in [`Choice::all`] order (users with
+//! `alpha_i > tau` skip the local ones); a server at its `max_users` cap is skipped.
+//! Every complete assignment is scored by the incremental [`State`] (O(N) per
+//! assignment after an O(M) move), so the search costs O(N * prod_i |options_i|).
+//! Nothing is pruned by cost: the oracle shares no reasoning with the MIP it checks.
+//!
+//! Tie-break: the first assignment in enumeration order (user 0 varies slowest, each
+//! user's options in [`Choice::all`] order) whose objective is strictly below all
+//! earlier ones.
+
+use std::time::Instant;
+
+use crate::assignment::Choice;
+use crate::error::{Error, Result};
+use crate::instance::Instance;
+use crate::model::{Model, State};
+use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+
+const NAME: &str = "exhaustive";
+
+/// The number of assignments the search would visit without caps: the product over
+/// users of their options (saturating at `u128::MAX`).
+#[must_use]
+pub fn search_size(inst: &Instance) -> u128 {
+    options_per_user(inst)
+        .iter()
+        .fold(1u128, |acc, o| acc.saturating_mul(o.len() as u128))
+}
+
+fn options_per_user(inst: &Instance) -> Vec<Vec<Choice>> {
+    let all: Vec<Choice> = Choice::all(inst).collect();
+    (0..inst.n_users())
+        .map(|i| {
+            let forced = inst.is_forced(i);
+            all.iter()
+                .copied()
+                .filter(|c| !forced || c.server.is_some())
+                .collect()
+        })
+        .collect()
+}
+
+struct Search<'s, 'm, 'a> {
+    state: State<'m, 'a>,
+    options: &'s [Vec<Choice>],
+    home: Vec<Choice>,
+    best: Option<(f64, Vec<Choice>)>,
+    leaves: u64,
+    limits: &'s Limits,
+    start: Instant,
+    stopped: Option<Status>,
+}
+
+impl Search<'_, '_, '_> {
+    fn dfs(&mut self, i: usize) {
+        if i == self.options.len() {
+            self.leaf();
+            return;
+        }
+        for k in 0..self.options[i].len() {
+            if self.stopped.is_some() {
+                return;
+            }
+            let c = self.options[i][k];
+            // Full without user i itself (it may sit on `j` from the previous option).
+            let here = self.state.choice(i).server;
+            if c.server
+                .is_some_and(|j| here != Some(j) && self.state.is_full(j))
+            {
+                continue;
+            }
+            self.state.set(i, c);
+            self.dfs(i + 1);
+        }
+        // Back home: a local user loads no server, so caps stay right for siblings.
+        self.state.set(i, self.home[i]);
+    }
+
+    fn leaf(&mut self) {
+        self.leaves += 1;
+        let obj = self.state.objective();
+        if self.best.as_ref().map_or(true, |b| obj < b.0) {
+            let a = (0..self.options.len()).map(|i| self.state.choice(i));
+            self.best = Some((obj, a.collect()));
+        }
+        if self.limits.node_limit.is_some_and(|n| self.leaves >= n) {
+            self.stopped = Some(Status::NodeLimit);
+        } else if self.leaves % 4096 == 0 && self.limits.timed_out(self.start) {
+            self.stopped = Some(Status::TimeLimit);
+        }
+    }
+}
+
+/// `exhaustive`: enumerates every assignment; refuses instances with more than
+/// [`Limits::max_enumeration`] of them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Exhaustive;
+
+impl Solver for Exhaustive {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn description(&self) -> &'static str {
+        "enumerates every assignment (tiny instances; exact with interference)"
+    }
+    fn is_exact(&self) -> bool {
+        true
+    }
+    fn solve(&self, inst: &Instance, limits: &Limits) -> Result<Outcome> {
+        let start = Instant::now();
+        let size = search_size(inst);
+        if size > u128::from(limits.max_enumeration) {
+            return Err(Error::Refused {
+                solver: NAME,
+                reason: format!(
+                    "{size} assignments to enumerate (each user's options, local ones \
+                     removed for users that must offload) exceed --max-enumeration = {}; \
+                     raise it or use `mip`",
+                    limits.max_enumeration
+                ),
+            });
+        }
+        let options = options_per_user(inst);
+        let model = Model::new(inst);
+        let home = (0..inst.n_users()).map(|i| model.best_local(i).0).collect();
+        let mut search = Search {
+            state: State::new(&model),
+            options: &options,
+            home,
+            best: None,
+            leaves: 0,
+            limits,
+            start,
+            stopped: None,
+        };
+        search.dfs(0);
+        let stats = Stats {
+            iterations: search.leaves,
+            evaluations: search.leaves,
+            nodes: Some(search.leaves),
+            ..Stats::default()
+        };
+        let status = search.stopped.unwrap_or(Status::Completed);
+        let Some((_, best)) = search.best else {
+            return Err(match status {
+                Status::Completed => Error::Infeasible(format!(
+                    "{}: no assignment fits the servers' max_users caps",
+                    inst.name
+                )),
+                _ => Error::SolverFailed {
+                    solver: NAME,
+                    reason: format!("stopped ({status:?}) before the first assignment"),
+                },
+            });
+        };
+        let a = crate::Assignment(best);
+        let out = Outcome::new(NAME, inst, a, start, status, None, stats)?;
+        if status != Status::Completed {
+            return Ok(out);
+        }
+        // Complete: the best assignment is optimal, its objective the bound.
+        let bound = Some(out.objective);
+        Outcome::new(NAME, inst, out.assignment, start, status, bound, out.stats)
+    }
+}
