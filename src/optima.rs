@@ -36,7 +36,8 @@ pub struct OptimumRow {
     pub proven_by: String,
     /// Other exact solvers that proved the same optimum, `;`-separated.
     pub confirmed_by: String,
-    /// Version of `proven_by` (e.g. HiGHS's), when it reports one.
+    /// Version of `proven_by`: HiGHS's for HiGHS solves, the solver's own when it
+    /// reports one, else this crate's (`llm-offload 0.1.0`).
     pub version: String,
     /// Wall time of `proven_by`'s solve (s).
     pub time_s: f64,
@@ -143,7 +144,10 @@ pub fn from_records(records: &[Record]) -> Vec<OptimumRow> {
                 .map(|r| r.solver.as_str())
                 .collect::<Vec<_>>()
                 .join(";"),
-            version: by.version.clone().unwrap_or_default(),
+            version: by
+                .version
+                .clone()
+                .unwrap_or_else(|| format!("llm-offload {}", env!("CARGO_PKG_VERSION"))),
             time_s: by.elapsed_s,
         });
     }
