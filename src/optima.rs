@@ -30,6 +30,10 @@ pub struct OptimumRow {
     pub best_known: f64,
     /// Best proven lower bound, if any.
     pub best_bound: Option<f64>,
+    /// Who proved `best_bound` and what it bounds, e.g. `mip (interference-free
+    /// relaxation)`; empty without a bound.
+    #[serde(default)]
+    pub bound_by: String,
     /// `best_bound == best_known` within the tolerance: the optimum.
     pub optimal: bool,
     /// The exact solver that proved it (or found the best value).
@@ -119,7 +123,12 @@ pub fn from_records(records: &[Record]) -> Vec<OptimumRow> {
             continue;
         };
         let value = best.objective.unwrap_or_default();
-        let bound = recs.iter().filter_map(|r| r.bound).max_by(f64::total_cmp);
+        let bounder = recs.iter().filter(|r| r.bound.is_some()).max_by(|a, b| {
+            a.bound
+                .unwrap_or_default()
+                .total_cmp(&b.bound.unwrap_or_default())
+        });
+        let bound = bounder.and_then(|r| r.bound);
         let provers: Vec<&&Record> = recs
             .iter()
             .filter(|r| {
@@ -136,6 +145,13 @@ pub fn from_records(records: &[Record]) -> Vec<OptimumRow> {
             variants: by.variants,
             best_known: value,
             best_bound: bound,
+            bound_by: bounder.map_or_else(String::new, |r| {
+                format!(
+                    "{} ({})",
+                    r.solver,
+                    r.bound_kind.as_deref().unwrap_or("bound")
+                )
+            }),
             optimal: bound.is_some_and(|b| approx_eq(b, value)),
             proven_by: by.solver.clone(),
             confirmed_by: provers
