@@ -36,9 +36,13 @@ pub struct Args {
     /// Seed of randomised solvers.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Per-solve wall-clock limit (s); exact solvers return incumbent and bound.
-    #[arg(long)]
-    time_limit: Option<f64>,
+    /// Per-solve wall-clock limit (s); exact solvers stopped by it return their
+    /// incumbent and bound (counted as TL).
+    #[arg(long, default_value_t = 60.0)]
+    time_limit: f64,
+    /// No per-solve time limit (exact solvers run to the end).
+    #[arg(long, conflicts_with = "time_limit")]
+    no_time_limit: bool,
     /// Solves run in parallel (publish times from `--jobs 1`).
     #[arg(long, short = 'j', default_value_t = 1)]
     jobs: usize,
@@ -102,7 +106,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             .collect::<Result<_, _>>()?
     };
     anyhow::ensure!(a.jobs >= 1, "--jobs = 0: must be >= 1");
-    let limits = super::solve::limits(a.time_limit, None, a.seed, 1)?;
+    let time_limit = (!a.no_time_limit).then_some(a.time_limit);
+    let limits = super::solve::limits(time_limit, None, a.seed, 1)?;
     let plan = super::instance_paths(&resolve(&a.inputs))?
         .into_iter()
         .map(|p| {
