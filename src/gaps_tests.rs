@@ -212,3 +212,44 @@ fn highs_version_matches_the_lock_file() {
         .trim_end_matches('"');
     assert_eq!(HIGHS_VERSION, format!("HiGHS {v} (highs-sys {v})"));
 }
+
+proptest! {
+    /// Every planned solve lands in exactly one of solved / failed / refused, hits
+    /// never exceed the gaps counted, and proven counts only exact solvers' answers.
+    #[test]
+    fn row_counts_add_up(cells in prop::collection::vec((0usize..4, 0.0..2.0f64, any::<bool>()), 1..24)) {
+        let names = solvers(&["exact", "h"]);
+        let mut rs = Vec::new();
+        for (k, &(kind, v, big)) in cells.iter().enumerate() {
+            let inst = format!("i{k}");
+            let mut e = rec(&inst, "exact", Some(1.0), Some(1.0));
+            if kind == 3 {
+                e = rec(&inst, "exact", None, Some(1.0));
+                e.refused = true;
+            }
+            let mut h = match kind {
+                0 => rec(&inst, "h", Some(1.0 + v), None),
+                1 => rec(&inst, "h", None, None),
+                _ => rec(&inst, "h", Some(1.0), None),
+            };
+            if kind == 2 {
+                h.feasible = false;
+            }
+            if big {
+                e.users = 9;
+                h.users = 9;
+            }
+            rs.push(e);
+            rs.push(h);
+        }
+        let t = summarize(&rs, &names, &BTreeMap::new());
+        for r in &t.rows {
+            prop_assert_eq!(r.solved + r.failed + r.refused, r.instances);
+            if let Some(g) = r.gaps {
+                prop_assert!(g.hits <= g.count && g.count <= r.solved);
+            }
+            prop_assert_eq!(r.proven_optimal.is_some(), r.solver == "exact");
+        }
+        prop_assert_eq!(t.rows.iter().map(|r| r.instances).sum::<usize>(), 2 * cells.len());
+    }
+}
