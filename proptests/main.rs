@@ -5,5 +5,6 @@
 
 mod exact;
 mod model;
+mod routing;
 mod solvers;
 mod strategies;

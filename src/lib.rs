@@ -19,6 +19,8 @@
 //!   gap definition.
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
+//! - [`routing`]: quality-latency routing of queries and dialogues between device and
+//!   edge (SPEC 7): latency model, policies, shortest-path offline optimum.
 //! - [`plot`]: SVG and PNG charts.
 //! - [`adversarial`]: instances where GOA is provably suboptimal, optima known.
 //! - [`gaps`]: optimality gaps over instance sets: records, references, statistics.
@@ -59,6 +61,7 @@ pub mod optima;
 pub mod plot;
 pub mod profiles;
 pub mod report;
+pub mod routing;
 pub mod scaling;
 pub mod solver;
 pub mod solvers;

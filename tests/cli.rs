@@ -300,3 +300,80 @@ fn help_everywhere() {
         assert!(out.contains(name), "{out}");
     }
 }
+
+// ---- routing (docs/routing.md) ----
+
+fn example_dialogues() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("instances/dialogues/example.json")
+}
+
+#[test]
+fn route_prints_every_policy_and_the_optimum() {
+    let o = run(&["route", example_dialogues().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for name in [
+        "always-device",
+        "always-edge",
+        "threshold(theta=0.5)",
+        "seed-rule(a=0.2, theta=0.4)",
+        "optimum(mu=2, offline)",
+        "gap to optimum %",
+    ] {
+        assert!(out.contains(name), "missing {name:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn route_sweep_writes_csv_and_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "route",
+        example_dialogues().to_str().unwrap(),
+        "--sweep",
+        "--out-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for ext in [
+        "frontier.csv",
+        "matched.csv",
+        "frontier.svg",
+        "frontier.png",
+    ] {
+        let p = dir.path().join(format!("dialogues-n50-t1-8-s1-{ext}"));
+        assert!(p.exists(), "{} missing", p.display());
+    }
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("latency saving %"), "{out}");
+}
+
+#[test]
+fn route_rejects_bad_dialogue_files_naming_the_field() {
+    let text = std::fs::read_to_string(example_dialogues()).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["dialogues"][3]["turns"][0]["score"] = 1.5.into();
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "bad.json", &v.to_string());
+    let o = run(&["route", p.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("dialogues[3].turns[0].score") && err.contains("1.5"),
+        "{err}"
+    );
+    let o = run(&["route", example_dialogues().to_str().unwrap(), "--mu", "-1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`mu` = -1"), "{}", stderr(&o));
+}
+
+#[test]
+fn gen_dialogues_reproduces_the_example() {
+    let o = run(&["gen-dialogues", "-n", "50", "--seed", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(example_dialogues()).unwrap();
+    assert!(
+        o.stdout == text.as_bytes(),
+        "example.json differs from its command"
+    );
+}

@@ -13,7 +13,9 @@ macro_rules! out {
 mod adversarial;
 mod compare;
 mod export_mip;
+mod gen_dialogues;
 mod generate;
+mod route;
 mod scaling;
 mod solve;
 mod table;
@@ -57,6 +59,11 @@ enum Command {
     Scaling(scaling::Args),
     /// Write an instance where GOA is provably suboptimal (optimum known).
     Adversarial(adversarial::Args),
+    /// Route queries and dialogues between device and edge: policies vs the offline
+    /// optimum, and the quality-latency frontier (SPEC 7, docs/routing.md).
+    Route(route::RouteArgs),
+    /// Generate a seeded synthetic dialogue file (docs/routing.md).
+    GenDialogues(gen_dialogues::Args),
 }
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
@@ -93,6 +100,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Scaling(a) => scaling::run(&a),
         Command::Adversarial(a) => adversarial::run(&a),
         Command::ExportMip(a) => export_mip::run(&a),
+        Command::Route(a) => route::run_route(&a),
+        Command::GenDialogues(a) => gen_dialogues::run(&a),
     }
 }
 

@@ -1,0 +1,176 @@
+//! Routing (SPEC 7): the shortest-path optimum is never beaten by an online policy and
+//! equals brute force; the switching cost is charged exactly on a change of side;
+//! validation names the field; the generator is deterministic.
+
+use llm_offload::routing::optimum::{brute_force, optimum};
+use llm_offload::routing::policies::{OutputEstimate, Policy};
+use llm_offload::routing::synth::{generate, SynthConfig};
+use llm_offload::routing::{evaluate, Dialogue, Dialogues, LatencyParams, Side, Turn};
+use llm_offload::solver::approx_eq;
+use llm_offload::Error;
+use proptest::prelude::*;
+
+use crate::strategies::config;
+
+fn correctness() -> impl Strategy<Value = f64> {
+    prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0]
+}
+
+fn turn() -> impl Strategy<Value = Turn> {
+    (
+        0.0..=1.0f64,
+        1u32..400,
+        1u32..600,
+        correctness(),
+        correctness(),
+    )
+        .prop_map(
+            |(score, input_tokens, output_tokens, correct_device, correct_edge)| Turn {
+                score,
+                input_tokens,
+                output_tokens,
+                correct_device,
+                correct_edge,
+            },
+        )
+}
+
+fn dialogue(max_turns: usize) -> impl Strategy<Value = Dialogue> {
+    prop::collection::vec(turn(), 1..=max_turns).prop_map(|turns| Dialogue { id: None, turns })
+}
+
+/// Latency parameters spanning "edge much faster" to "device much faster".
+fn latency() -> impl Strategy<Value = LatencyParams> {
+    (
+        (1e-4..1e-2f64, 5e-3..0.1f64, 1e-5..1e-3f64, 5e-3..0.1f64),
+        (1e6..1e8f64, 1e6..1e8f64, 8.0..64.0f64, 0.0..0.2f64),
+    )
+        .prop_map(|((dp, dd, ep, ed), (up, down, bits, rtt))| LatencyParams {
+            device_prefill_s_per_token: dp,
+            device_decode_s_per_token: dd,
+            edge_prefill_s_per_token: ep,
+            edge_decode_s_per_token: ed,
+            uplink_bits_per_s: up,
+            downlink_bits_per_s: down,
+            bits_per_token: bits,
+            edge_round_trip_s: rtt,
+        })
+}
+
+fn policy() -> impl Strategy<Value = Policy> {
+    prop_oneof![
+        Just(Policy::AlwaysDevice),
+        Just(Policy::AlwaysEdge),
+        (0.0..=1.0f64).prop_map(|theta| Policy::Threshold { theta }),
+        (0.0..3.0f64, -1.0..1.5f64, prop::option::of(1.0..500.0f64)).prop_map(|(a, theta, y)| {
+            Policy::SeedRule {
+                a,
+                theta,
+                output: y.map_or(OutputEstimate::Actual, OutputEstimate::Fixed),
+            }
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    #[test]
+    fn optimum_is_never_worse_than_a_policy(
+        d in dialogue(12), lat in latency(), mu in 0.0..20.0f64,
+        policies in prop::collection::vec(policy(), 1..6),
+    ) {
+        let best = optimum(&d, &lat, mu).unwrap();
+        prop_assert_eq!(best.route.len(), d.turns.len());
+        for p in policies {
+            let cost = evaluate(&d, &p.route(&d, &lat), &lat).weighted_cost(mu);
+            prop_assert!(best.cost <= cost || approx_eq(best.cost, cost),
+                "{}: {} < optimum {}", p.label(), cost, best.cost);
+        }
+    }
+
+    #[test]
+    fn optimum_equals_brute_force(d in dialogue(10), lat in latency(), mu in 0.0..20.0f64) {
+        let best = optimum(&d, &lat, mu).unwrap();
+        let bf = brute_force(&d, &lat, mu).unwrap();
+        prop_assert!(approx_eq(best.cost, bf.cost), "dijkstra {} vs brute force {}", best.cost, bf.cost);
+        let recomputed = evaluate(&d, &best.route, &lat).weighted_cost(mu);
+        prop_assert!(approx_eq(best.cost, recomputed));
+    }
+
+    #[test]
+    fn switching_cost_is_charged_exactly_on_a_change(
+        (d, route) in dialogue(10).prop_flat_map(|d| {
+            let n = d.turns.len();
+            (Just(d), prop::collection::vec(prop_oneof![Just(Side::Device), Just(Side::Edge)], n))
+        }),
+        lat in latency(),
+    ) {
+        let mut changes = 0;
+        let mut expected_switch = 0.0;
+        let mut total_switch = 0.0;
+        for t in 0..d.turns.len() {
+            let prev = (t > 0).then(|| route[t - 1]);
+            let l = lat.turn(&d, t, route[t], prev);
+            let changed = prev.is_some_and(|p| p != route[t]);
+            prop_assert_eq!(l.switch_s > 0.0, changed, "turn {}", t);
+            if changed {
+                changes += 1;
+                let h = d.history_tokens(t);
+                expected_switch += match route[t] {
+                    Side::Device => h * lat.device_prefill_s_per_token,
+                    Side::Edge => h * (lat.edge_prefill_s_per_token + lat.bits_per_token / lat.uplink_bits_per_s),
+                };
+            }
+            total_switch += l.switch_s;
+        }
+        prop_assert!(approx_eq(total_switch, expected_switch));
+        let stats = evaluate(&d, &route, &lat);
+        prop_assert_eq!(stats.switches, changes);
+        // A route that never changes pays no switching cost at all.
+        for side in Side::BOTH {
+            for t in 0..d.turns.len() {
+                let prev = (t > 0).then_some(side);
+                prop_assert_eq!(lat.turn(&d, t, side, prev).switch_s, 0.0);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(32))]
+
+    #[test]
+    fn generator_is_deterministic_and_valid(
+        seed in any::<u64>(), dialogues in 1usize..12, max_turns in 1usize..6,
+        score_noise in 0.0..2.0f64, difficulty in -2.0..2.0f64,
+    ) {
+        let cfg = SynthConfig { dialogues, seed, max_turns, score_noise, difficulty, ..SynthConfig::default() };
+        let a = generate(&cfg).unwrap().to_json();
+        prop_assert_eq!(&a, &generate(&cfg).unwrap().to_json());
+        let set = Dialogues::from_json(&a, "g").unwrap();
+        prop_assert_eq!(set.dialogues.len(), dialogues);
+        prop_assert!(set.dialogues.iter().all(|d| (1..=max_turns).contains(&d.turns.len())));
+    }
+
+    #[test]
+    fn a_bad_value_anywhere_is_named(
+        seed in 0u64..1000, pick in any::<prop::sample::Index>(),
+        field in 0usize..3, bad in prop_oneof![-10.0..-1e-6f64, 1.000_001..10.0f64],
+    ) {
+        let set = generate(&SynthConfig { dialogues: 5, seed, ..SynthConfig::default() }).unwrap();
+        let places: Vec<(usize, usize)> = set.dialogues.iter().enumerate()
+            .flat_map(|(k, d)| (0..d.turns.len()).map(move |t| (k, t))).collect();
+        let (k, t) = places[pick.index(places.len())];
+        let mut file = set.to_file();
+        let turn = &mut file.dialogues[k].turns[t];
+        let name = ["score", "correct_device", "correct_edge"][field];
+        *[&mut turn.score, &mut turn.correct_device, &mut turn.correct_edge][field] = bad;
+        match Dialogues::new(file) {
+            Err(Error::InvalidField { field: f, .. }) => {
+                prop_assert_eq!(f, format!("dialogues[{}].turns[{}].{}", k, t, name));
+            }
+            other => prop_assert!(false, "expected InvalidField, got {:?}", other),
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Seeded generator of synthetic dialogues whose difficulty, score noise and lengths
+//! are parameters (SPEC 7).
+//!
+//! Same configuration and seed, same bytes, on any platform: ChaCha8 (`rand_chacha`)
+//! and `libm`'s portable functions.
+//!
+//! # Generative story
+//!
+//! With `sigma(u) = 1 / (1 + exp(-u))`:
+//!
+//! 1. A dialogue has `T ~ U{min_turns..max_turns}` turns and a topic difficulty
+//!    `z_d ~ N(difficulty, dialogue_sd^2)` (logit units).
+//! 2. Turn `t` has a latent difficulty `z = z_d + N(0, turn_sd^2)`.
+//! 3. The small model answers correctly with probability `sigma(-z)`, the large one
+//!    with `sigma(edge_advantage - z)`; each draws its own 0/1 label, independently
+//!    given `z` (so the large model is sometimes wrong where the small one is right).
+//! 4. The semantic score is a noisy estimate of the small model's failure
+//!    probability, `score = sigma(z + N(0, score_noise^2))`: with `score_noise = 0`
+//!    it is exactly `P(small model fails)`, a calibrated predictor. Scores are
+//!    rounded to 4 decimals.
+//! 5. Token counts are log-normal with the given means,
+//!    `x = max(1, round(mean * exp(length_sigma * N(0,1) - length_sigma^2 / 2)))`,
+//!    independently for the input and output of each turn.
+//!
+//! Draw order, fixed: per dialogue `T`, `z_d`; then per turn the turn noise, the score
+//! noise, the two correctness uniforms, the input and output lengths.
+//!
+//! # Defaults
+//!
+//! 50 dialogues of 1-8 turns, `difficulty = 0`, `dialogue_sd = 1`, `turn_sd = 0.7`,
+//! `edge_advantage = 1.5` (about 50 % small-model and 75 % large-model accuracy),
+//! `score_noise = 0.7`, 60 input and 150 output tokens on average,
+//! `length_sigma = 0.6`, the default [`LatencyParams`].
+
+use rand::distributions::{Distribution, Open01};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use super::{Dialogue, DialogueFile, Dialogues, LatencyParams, Turn};
+use crate::error::{Error, Result};
+
+/// Settings of [`generate`] (module docs for the story and the defaults).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SynthConfig {
+    /// Number of dialogues (>= 1).
+    pub dialogues: usize,
+    /// Seed of the ChaCha8 generator.
+    pub seed: u64,
+    /// Fewest turns per dialogue (>= 1).
+    pub min_turns: usize,
+    /// Most turns per dialogue (>= `min_turns`).
+    pub max_turns: usize,
+    /// Mean latent difficulty (logits; higher: harder).
+    pub difficulty: f64,
+    /// Standard deviation of the dialogues' topic difficulty.
+    pub dialogue_sd: f64,
+    /// Standard deviation of a turn's difficulty around its dialogue's.
+    pub turn_sd: f64,
+    /// How much easier a query is for the large model (logits).
+    pub edge_advantage: f64,
+    /// Standard deviation of the score's noise (logits).
+    pub score_noise: f64,
+    /// Mean input tokens per turn (>= 1).
+    pub mean_input_tokens: f64,
+    /// Mean output tokens per turn (>= 1).
+    pub mean_output_tokens: f64,
+    /// Log-normal shape of the lengths (>= 0; 0: every length is the mean).
+    pub length_sigma: f64,
+    /// Latency parameters written into the file.
+    pub latency: LatencyParams,
+}
+
+impl Default for SynthConfig {
+    fn default() -> Self {
+        Self {
+            dialogues: 50,
+            seed: 0,
+            min_turns: 1,
+            max_turns: 8,
+            difficulty: 0.0,
+            dialogue_sd: 1.0,
+            turn_sd: 0.7,
+            edge_advantage: 1.5,
+            score_noise: 0.7,
+            mean_input_tokens: 60.0,
+            mean_output_tokens: 150.0,
+            length_sigma: 0.6,
+            latency: LatencyParams::default(),
+        }
+    }
+}
+
+const WHAT: &str = "generator setting";
+
+impl SynthConfig {
+    fn validate(&self) -> Result<()> {
+        if self.dialogues == 0 {
+            return Err(Error::field(WHAT, "dialogues", 0, "must be >= 1"));
+        }
+        if self.min_turns == 0 {
+            return Err(Error::field(WHAT, "min_turns", 0, "must be >= 1"));
+        }
+        if self.max_turns < self.min_turns {
+            return Err(Error::field(
+                WHAT,
+                "max_turns",
+                self.max_turns,
+                format!("must be >= min_turns = {}", self.min_turns),
+            ));
+        }
+        for (name, v) in [
+            ("difficulty", self.difficulty),
+            ("edge_advantage", self.edge_advantage),
+        ] {
+            if !v.is_finite() {
+                return Err(Error::field(WHAT, name, v, "must be a finite number"));
+            }
+        }
+        for (name, v) in [
+            ("dialogue_sd", self.dialogue_sd),
+            ("turn_sd", self.turn_sd),
+            ("score_noise", self.score_noise),
+            ("length_sigma", self.length_sigma),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::field(WHAT, name, v, "must be a finite number >= 0"));
+            }
+        }
+        for (name, v) in [
+            ("mean_input_tokens", self.mean_input_tokens),
+            ("mean_output_tokens", self.mean_output_tokens),
+        ] {
+            if !(v.is_finite() && v >= 1.0) {
+                return Err(Error::field(WHAT, name, v, "must be a finite number >= 1"));
+            }
+        }
+        self.latency.validate(WHAT, "latency")
+    }
+}
+
+fn sigmoid(u: f64) -> f64 {
+    1.0 / (1.0 + libm::exp(-u))
+}
+
+/// `x` rounded to 4 decimals: short files, exact JSON round trips.
+fn round4(x: f64) -> f64 {
+    libm::round(x * 1e4) / 1e4
+}
+
+/// A standard normal draw (Box-Muller, one of the pair).
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = Open01.sample(rng);
+    let u2: f64 = rng.gen();
+    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)
+}
+
+fn tokens(rng: &mut ChaCha8Rng, mean: f64, sigma: f64) -> u32 {
+    let x = mean * libm::exp(sigma * normal(rng) - sigma * sigma / 2.0);
+    libm::round(x).clamp(1.0, f64::from(u32::MAX)) as u32
+}
+
+/// A synthetic dialogue set (module docs). `O(dialogues * max_turns)`.
+///
+/// # Errors
+/// [`Error::InvalidField`] for a bad setting (no dialogues, `min_turns` 0 or above
+/// `max_turns`, negative or non-finite deviations, means below 1, bad latency
+/// parameters).
+pub fn generate(cfg: &SynthConfig) -> Result<Dialogues> {
+    cfg.validate()?;
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mut dialogues = Vec::with_capacity(cfg.dialogues);
+    for k in 0..cfg.dialogues {
+        let n = rng.gen_range(cfg.min_turns..=cfg.max_turns);
+        let z_d = cfg.difficulty + cfg.dialogue_sd * normal(&mut rng);
+        let turns = (0..n)
+            .map(|_| {
+                let z = z_d + cfg.turn_sd * normal(&mut rng);
+                let score = round4(sigmoid(z + cfg.score_noise * normal(&mut rng)));
+                let device_ok = rng.gen::<f64>() < sigmoid(-z);
+                let edge_ok = rng.gen::<f64>() < sigmoid(cfg.edge_advantage - z);
+                Turn {
+                    score,
+                    input_tokens: tokens(&mut rng, cfg.mean_input_tokens, cfg.length_sigma),
+                    output_tokens: tokens(&mut rng, cfg.mean_output_tokens, cfg.length_sigma),
+                    correct_device: f64::from(u8::from(device_ok)),
+                    correct_edge: f64::from(u8::from(edge_ok)),
+                }
+            })
+            .collect();
+        dialogues.push(Dialogue {
+            id: Some(format!("d{k}")),
+            turns,
+        });
+    }
+    let meta = serde_json::json!({
+        "generator": "llm-offload gen-dialogues (src/routing/synth.rs)",
+        "settings": cfg,
+    });
+    Dialogues::new(DialogueFile {
+        name: Some(format!(
+            "dialogues-n{}-t{}-{}-s{}",
+            cfg.dialogues, cfg.min_turns, cfg.max_turns, cfg.seed
+        )),
+        latency: cfg.latency,
+        dialogues,
+        meta: Some(meta),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        let cfg = SynthConfig::default();
+        let a = generate(&cfg).unwrap().to_json();
+        assert_eq!(a, generate(&cfg).unwrap().to_json());
+        let b = generate(&SynthConfig { seed: 1, ..cfg }).unwrap().to_json();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn output_is_valid_and_calibrated_roughly() {
+        let set = generate(&SynthConfig {
+            dialogues: 400,
+            ..SynthConfig::default()
+        })
+        .unwrap();
+        let again = Dialogues::from_json(&set.to_json(), "t").unwrap();
+        assert!(
+            again.dialogues == set.dialogues,
+            "JSON round trip changed the set"
+        );
+        let turns: Vec<&Turn> = set.dialogues.iter().flat_map(|d| &d.turns).collect();
+        let n = turns.len() as f64;
+        let dev = turns.iter().map(|t| t.correct_device).sum::<f64>() / n;
+        let edge = turns.iter().map(|t| t.correct_edge).sum::<f64>() / n;
+        assert!((0.4..0.6).contains(&dev), "device accuracy {dev}");
+        assert!((0.65..0.85).contains(&edge), "edge accuracy {edge}");
+        // The score predicts the small model's failures: failing turns score higher.
+        let mean = |fail: bool| {
+            let s: Vec<f64> = turns
+                .iter()
+                .filter(|t| (t.correct_device == 0.0) == fail)
+                .map(|t| t.score)
+                .collect();
+            s.iter().sum::<f64>() / s.len() as f64
+        };
+        assert!(mean(true) > mean(false) + 0.1);
+    }
+
+    #[test]
+    fn committed_example_is_reproducible() {
+        // docs/routing.md: `llm-offload gen-dialogues -n 50 --seed 1`.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/instances/dialogues/example.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let set = generate(&SynthConfig {
+            dialogues: 50,
+            seed: 1,
+            ..SynthConfig::default()
+        })
+        .unwrap();
+        assert!(text == set.to_json(), "{path} differs from its generator");
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let e = generate(&SynthConfig {
+            min_turns: 3,
+            max_turns: 2,
+            ..SynthConfig::default()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("max_turns"), "{e}");
+        let e = generate(&SynthConfig {
+            score_noise: -1.0,
+            ..SynthConfig::default()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("score_noise"), "{e}");
+    }
+}
