@@ -46,6 +46,16 @@ gen paper -n 80 -m 4 --seed 3 --no-interference
 gen paper -n 120 -m 4 --seed 1
 gen paper -n 120 -m 4 --seed 1 --no-interference
 
+# seeds: five seeds per class, so that the gap tables' class statistics (mean, median,
+# p95, max) are over several instances: N = 8 (M = 2) both regimes, N = 30 and 50
+# (M = 4) without interference (MIP-optimal in about a second).
+for seed in 11 12 13 14 15; do
+  gen seeds -n 8 -m 2 --seed "$seed"
+  gen seeds -n 8 -m 2 --seed "$seed" --no-interference
+  gen seeds -n 30 -m 4 --seed "$seed" --no-interference
+  gen seeds -n 50 -m 4 --seed "$seed" --no-interference
+done
+
 # adversarial: constructions where GOA is provably suboptimal (src/adversarial.rs).
 mkdir -p instances/adversarial
 $BIN adversarial regret -o instances/adversarial/regret-n2-m2.json
