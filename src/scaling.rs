@@ -40,12 +40,12 @@ fn solve_linear(mut a: Vec<Vec<f64>>, mut b: Vec<Vec<f64>>) -> Option<Vec<Vec<f6
         }
         a.swap(c, p);
         b.swap(c, p);
-        for r in 0..n {
+        let (ac, bc) = (a[c].clone(), b[c].clone());
+        for (r, (ar, br)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
             if r != c {
-                let f = a[r][c] / a[c][c];
-                let (ac, bc) = (a[c].clone(), b[c].clone());
-                a[r].iter_mut().zip(&ac).for_each(|(x, y)| *x -= f * y);
-                b[r].iter_mut().zip(&bc).for_each(|(x, y)| *x -= f * y);
+                let f = ar[c] / ac[c];
+                ar.iter_mut().zip(&ac).for_each(|(x, y)| *x -= f * y);
+                br.iter_mut().zip(&bc).for_each(|(x, y)| *x -= f * y);
             }
         }
     }
