@@ -24,6 +24,12 @@
 //! - [`plot`]: SVG and PNG charts.
 //! - [`queries`]: measured per-query files (JSON lines) for the generator.
 //! - [`sweep`]: Monte-Carlo sweeps over users and tau with confidence intervals.
+//! - [`adversarial`]: instances where GOA is provably suboptimal, optima known.
+//! - [`gaps`]: optimality gaps over instance sets: records, references, statistics.
+//! - [`table`]: resumable parallel runs and gap tables (Markdown, CSV, JSON).
+//! - [`optima`]: known optima of bundled instances (`instances/optima.csv`).
+//! - [`scaling`]: empirical running-time exponents (log-log least squares, 95 % CI).
+//! - [`profiles`]: gap-share charts and performance profiles of solve times.
 //!
 //! ## Algorithms
 //!
@@ -52,18 +58,24 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod adversarial;
 pub mod assignment;
 pub mod error;
+pub mod gaps;
 pub mod generate;
 pub mod instance;
 pub mod model;
+pub mod optima;
 pub mod plot;
 pub mod queries;
+pub mod profiles;
 pub mod report;
 pub mod routing;
+pub mod scaling;
 pub mod solver;
 pub mod solvers;
 pub mod sweep;
+pub mod table;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod uncertainty;

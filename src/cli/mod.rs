@@ -10,14 +10,17 @@ macro_rules! out {
     ($($t:tt)*) => { $crate::cli::emit(&format!($($t)*)) };
 }
 
+mod adversarial;
 mod compare;
 mod export_mip;
 mod gen_dialogues;
 mod generate;
 mod poa;
 mod route;
+mod scaling;
 mod solve;
 mod sweep;
+mod table;
 mod uncertainty;
 
 use std::path::{Path, PathBuf};
@@ -56,6 +59,12 @@ enum Command {
     Poa(poa::Args),
     /// Monte-Carlo sweep over users and tau: CSV of means with 95% CIs, and figures.
     Sweep(sweep::Args),
+    /// Optimality-gap table of solvers over instance sets (resumable; docs/tables.md).
+    Table(table::Args),
+    /// Time one solver over sizes and fit the exponents of N and M (log-log OLS).
+    Scaling(scaling::Args),
+    /// Write an instance where GOA is provably suboptimal (optimum known).
+    Adversarial(adversarial::Args),
     /// Route queries and dialogues between device and edge: policies vs the offline
     /// optimum, and the quality-latency frontier (SPEC 7, docs/routing.md).
     Route(route::RouteArgs),
@@ -95,6 +104,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Uncertainty(a) => uncertainty::run(&a),
         Command::Poa(a) => poa::run(&a),
         Command::Sweep(a) => sweep::run(&a),
+        Command::Table(a) => table::run(&a),
+        Command::Scaling(a) => scaling::run(&a),
+        Command::Adversarial(a) => adversarial::run(&a),
         Command::ExportMip(a) => export_mip::run(&a),
         Command::Route(a) => route::run_route(&a),
         Command::GenDialogues(a) => gen_dialogues::run(&a),

@@ -1,0 +1,185 @@
+//! `llm-offload table`: optimality-gap table of solvers over an instance set
+//! (docs/tables.md).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use llm_offload::gaps::summarize;
+use llm_offload::table::{self, PlannedInstance, ResultsFile};
+use llm_offload::{optima, profiles, solvers};
+
+/// Output formats of `table`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TableFormat {
+    /// Markdown table with the gap definition and legend above it.
+    #[default]
+    Markdown,
+    /// CSV, one row per (class, solver), gaps as fractions.
+    Csv,
+    /// JSON: rows, per-instance gaps, definitions, warnings.
+    Json,
+}
+
+/// Arguments of `table`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Instance files or directories; a bare family name (`small`) means
+    /// `instances/<name>`.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Comma-separated solvers (default: all registered).
+    #[arg(long, short = 'a', value_delimiter = ',')]
+    algo: Vec<String>,
+    /// Seed of randomised solvers.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Per-solve wall-clock limit (s); exact solvers stopped by it return their
+    /// incumbent and bound (counted as TL).
+    #[arg(long, default_value_t = 60.0)]
+    time_limit: f64,
+    /// No per-solve time limit (exact solvers run to the end).
+    #[arg(long, conflicts_with = "time_limit")]
+    no_time_limit: bool,
+    /// Solves run in parallel (publish times from `--jobs 1`).
+    #[arg(long, short = 'j', default_value_t = 1)]
+    jobs: usize,
+    /// Results file (CSV): every finished solve is appended at once, and solves
+    /// already there are skipped (resume).
+    #[arg(long, short = 'r')]
+    results: Option<PathBuf>,
+    /// Known optima / bounds (e.g. instances/optima.csv) used as references.
+    #[arg(long)]
+    optima: Option<PathBuf>,
+    /// Merge this run's best values and bounds into an optima file.
+    #[arg(long)]
+    write_optima: Option<PathBuf>,
+    /// Write gap-share and time-profile charts (SVG and PNG) into this directory.
+    #[arg(long)]
+    plots: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Markdown)]
+    format: TableFormat,
+    /// Write the table here instead of stdout.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+fn resolve(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    inputs
+        .iter()
+        .map(|p| {
+            let family = Path::new("instances").join(p);
+            if !p.exists() && p.components().count() == 1 && family.is_dir() {
+                family
+            } else {
+                p.clone()
+            }
+        })
+        .collect()
+}
+
+fn progress(len: usize) -> ProgressBar {
+    let pb = ProgressBar::new(len as u64);
+    if std::io::stderr().is_terminal() {
+        pb.set_draw_target(ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} solves, {elapsed} (eta {eta})")
+        {
+            pb.set_style(style);
+        }
+    } else {
+        pb.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    pb
+}
+
+pub fn run(a: &Args) -> Result<ExitCode> {
+    let chosen: Vec<Box<dyn llm_offload::Solver>> = if a.algo.is_empty() {
+        solvers::all()
+    } else {
+        a.algo
+            .iter()
+            .map(|n| solvers::by_name(n))
+            .collect::<Result<_, _>>()?
+    };
+    anyhow::ensure!(a.jobs >= 1, "--jobs = 0: must be >= 1");
+    let time_limit = (!a.no_time_limit).then_some(a.time_limit);
+    let limits = super::solve::limits(time_limit, None, a.seed, 1)?;
+    let plan = super::instance_paths(&resolve(&a.inputs))?
+        .into_iter()
+        .map(|p| {
+            Ok(PlannedInstance {
+                file: p.display().to_string(),
+                instance: super::load(&p)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let results = match &a.results {
+        Some(p) => {
+            let (f, dropped) = ResultsFile::open(p)?;
+            if dropped > 0 {
+                eprintln!(
+                    "{}: dropped a partial last line ({dropped} bytes)",
+                    p.display()
+                );
+            }
+            Some(f)
+        }
+        None => None,
+    };
+    let todo = table::pending(&plan, &chosen, &limits, results.as_ref());
+    let pb = progress(todo);
+    let tick = || pb.inc(1);
+    let out = table::run(&plan, &chosen, &limits, a.jobs, results.as_ref(), &tick)?;
+    pb.finish_and_clear();
+    if out.skipped > 0 {
+        eprintln!(
+            "resumed: {} solves taken from the results file, {todo} run",
+            out.skipped
+        );
+    }
+    let known = match &a.optima {
+        Some(p) => optima::known_by_name(&optima::load(p)?),
+        None => Default::default(),
+    };
+    let names: Vec<String> = chosen.iter().map(|s| s.name().to_string()).collect();
+    let t = summarize(&out.records, &names, &known);
+    let tl = limits.time_limit.map(|d| d.as_secs_f64());
+    let text = match a.format {
+        TableFormat::Markdown => table::markdown(&t, tl),
+        TableFormat::Csv => table::csv_text(&t),
+        TableFormat::Json => serde_json::to_string_pretty(&table::json(&t, tl))? + "\n",
+    };
+    super::write_out(a.output.as_deref(), &text)?;
+    if let Some(dir) = &a.plots {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for (chart, stem) in [
+            (profiles::gap_share(&t), "gap-share"),
+            (profiles::performance_profile(&t), "time-profile"),
+        ] {
+            for f in chart.save(&dir.join(stem))? {
+                eprintln!("wrote {}", f.display());
+            }
+        }
+    }
+    if let Some(p) = &a.write_optima {
+        let old = if p.exists() {
+            optima::load(p)?
+        } else {
+            Vec::new()
+        };
+        optima::save(p, &optima::merge(old, optima::from_records(&out.records)))?;
+        eprintln!("wrote {}", p.display());
+    }
+    for w in &t.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(if t.warnings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(4)
+    })
+}

@@ -1,0 +1,141 @@
+//! `table`, `scaling` and `adversarial` from the command line: outputs, the results
+//! file across reruns, and bad flags.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_llm-offload"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn table_resumes_from_its_results_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("r.csv");
+    let r = results.to_str().unwrap();
+    let args = [
+        "table",
+        "adversarial",
+        "-a",
+        "goa,all-local",
+        "--jobs",
+        "2",
+        "-r",
+        r,
+    ];
+    let first = run(&args);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let md = text(&first.stdout);
+    assert!(md.contains("gap = (objective - reference)"), "{md}");
+    assert_eq!(md.lines().filter(|l| l.contains(" goa |")).count(), 4);
+    // Header plus one row per (instance, solver).
+    assert_eq!(
+        std::fs::read_to_string(&results).unwrap().lines().count(),
+        1 + 8
+    );
+    let second = run(&args);
+    assert!(text(&second.stderr).contains("resumed: 8 solves taken from the results file, 0 run"));
+    assert_eq!(text(&second.stdout), md.replace("\r", ""));
+    assert_eq!(
+        std::fs::read_to_string(&results).unwrap().lines().count(),
+        1 + 8
+    );
+    let csv = run(&[
+        "table",
+        "adversarial",
+        "-a",
+        "goa",
+        "-r",
+        r,
+        "--format",
+        "csv",
+    ]);
+    assert!(text(&csv.stdout).starts_with("users,servers,interference"));
+    let json = run(&[
+        "table",
+        "adversarial",
+        "-a",
+        "goa",
+        "-r",
+        r,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["rows"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn table_writes_plots_and_optima() {
+    let dir = tempfile::tempdir().unwrap();
+    let optima = dir.path().join("o.csv");
+    let plots = dir.path().join("plots");
+    let o = run(&[
+        "table",
+        "instances/adversarial/regret-n2-m2.json",
+        "-a",
+        "goa",
+        "--write-optima",
+        optima.to_str().unwrap(),
+        "--plots",
+        plots.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for f in [
+        "gap-share.svg",
+        "gap-share.png",
+        "time-profile.svg",
+        "time-profile.png",
+    ] {
+        assert!(plots.join(f).exists(), "{f}");
+    }
+    let rows = llm_offload::optima::load(&optima).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(!rows[0].optimal && (rows[0].best_known - 0.110).abs() < 1e-5);
+}
+
+#[test]
+fn bad_flags_are_errors() {
+    for args in [
+        vec!["table", "adversarial", "--jobs", "0"],
+        vec!["table", "adversarial", "--time-limit", "0"],
+        vec!["table", "adversarial", "-a", "nope"],
+        vec!["table", "no-such-dir"],
+        vec!["scaling", "-a", "goa", "--seeds", "0"],
+        vec!["adversarial", "congestion", "--ratio", "4"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).starts_with("error: "), "{args:?}");
+    }
+}
+
+#[test]
+fn scaling_prints_a_fit_and_writes_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "scaling",
+        "-a",
+        "all-local",
+        "-n",
+        "5,10,20",
+        "-m",
+        "2",
+        "--seeds",
+        "2",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("exponent of N"));
+    let csv = std::fs::read_to_string(dir.path().join("scaling-all-local.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 6);
+    assert!(dir.path().join("scaling-all-local.png").exists());
+}
