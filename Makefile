@@ -9,14 +9,16 @@ BIN := target/release/llm-offload
 deps:
 	@./scripts/ensure-deps.sh
 
-# Every solver on the bundled instances, side by side (gaps where an exact solver
-# proves the optimum), then the heuristics on the paper-sized instances.
+# Every solver on the bundled instances, side by side, with gaps to the proven
+# optimum (or, marked, to the best proven bound), then the paper-sized instances.
+HEURISTICS := goa,goa-reference,all-local,all-edge,random,min-delay,best-response
 demo: deps
 	$(CARGO) build --release --locked
 	$(BIN) solvers
 	@echo
-	$(BIN) compare instances/small
-	$(BIN) compare instances/paper --algo goa,goa-reference,all-local,all-edge,random,min-delay
+	$(BIN) compare instances/tiny
+	$(BIN) compare instances/small --algo $(HEURISTICS),tree-search,mip
+	$(BIN) compare instances/paper --algo $(HEURISTICS),mip --time-limit 60
 
 # Every test: unit, integration (CLI), property tests, benches in test mode, examples
 # compiled, and doc tests.

@@ -53,5 +53,9 @@ fn servers(c: &mut Criterion) {
     bench_axis(c, "goa/servers", &sizes, |_, m| m);
 }
 
-criterion_group!(benches, users, servers);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = users, servers
+}
 criterion_main!(benches);

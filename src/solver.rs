@@ -11,13 +11,18 @@ use crate::instance::Instance;
 use crate::model::{evaluate, Evaluation};
 
 /// The one tolerance of the toolkit: two objective values are equal when they differ
-/// by at most `TOLERANCE * max(1, |a|, |b|)`. "Proven optimal" means
+/// by at most `TOLERANCE * max(1, |a|, |b|)` (relative above 1, absolute below: the
+/// paper's objectives are weighted seconds, mostly below 1). "Proven optimal" means
 /// `bound == objective` in this sense.
 pub const TOLERANCE: f64 = 1e-6;
 
 /// Whether `a` and `b` are equal within [`TOLERANCE`].
 #[must_use]
 pub fn approx_eq(a: f64, b: f64) -> bool {
+    if !a.is_finite() || !b.is_finite() {
+        // An infinite tolerance would make every number equal to infinity.
+        return a == b;
+    }
     (a - b).abs() <= TOLERANCE * 1f64.max(a.abs()).max(b.abs())
 }
 
@@ -34,7 +39,7 @@ pub fn relative_gap(value: f64, reference: f64) -> f64 {
 }
 
 /// The gap definition as printed in table headers.
-pub const GAP_DEFINITION: &str = "gap = (objective - reference) / |reference|, 0 when equal within 1e-6 relative; reference = proven optimum (or best bound where marked)";
+pub const GAP_DEFINITION: &str = "gap = (objective - reference) / |reference|, 0 when equal within 1e-6 x max(1, |objective|, |reference|); reference = proven optimum (or best bound where marked)";
 
 /// Resource limits and the seed, shared by every solver.
 ///

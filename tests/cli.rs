@@ -275,7 +275,15 @@ fn uncertainty_reads_jsonl_and_names_bad_lines() {
 
 #[test]
 fn help_everywhere() {
-    for sub in [vec!["--help"], vec!["solve", "--help"], vec!["generate", "--help"], vec!["check", "--help"], vec!["compare", "--help"], vec!["uncertainty", "--help"], vec!["sweep", "--help"]] {
+    for sub in [
+        vec!["--help"],
+        vec!["solve", "--help"],
+        vec!["generate", "--help"],
+        vec!["check", "--help"],
+        vec!["compare", "--help"],
+        vec!["uncertainty", "--help"],
+        vec!["sweep", "--help"],
+    ] {
         let o = run(&sub);
         assert!(o.status.success(), "{sub:?}");
         assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));

@@ -72,6 +72,18 @@ pub struct Solved {
     pub iterations: u64,
 }
 
+impl Solved {
+    /// Whether HiGHS's reported objective is the formulation's cost of its incumbent
+    /// (within [`crate::TOLERANCE`]); true when there is no incumbent to check.
+    #[must_use]
+    pub fn consistent(&self, f: &Formulation) -> bool {
+        self.values.as_ref().is_none_or(|x| {
+            let cost: f64 = x.iter().zip(&f.cost).map(|(v, c)| v * c).sum();
+            crate::solver::approx_eq(cost, self.objective)
+        })
+    }
+}
+
 /// Solves a formulation with HiGHS (under [`highs_lock`]): relative and absolute gap
 /// 0, `limits.threads` threads, seed `limits.seed`, quiet, the time left of
 /// `limits.time_limit` since `start`, `limits.node_limit` as HiGHS's node limit, and
@@ -194,7 +206,16 @@ impl Solver for Mip {
         } else {
             None
         };
-        let solved = run_highs(&f, limits, start, warm.as_ref().map(|w| w.1.as_slice()))?;
+        let mut solved = run_highs(&f, limits, start, warm.as_ref().map(|w| w.1.as_slice()))?;
+        // HiGHS 1.16 can report "Optimal" with an objective that its own incumbent does
+        // not have after a start was set (seen with the unreduced formulation: objective
+        // and bound 0). Check the incumbent's cost against the reported objective and,
+        // when they disagree, solve again without the start.
+        let mut start_discarded = false;
+        if warm.is_some() && !solved.consistent(&f) {
+            solved = run_highs(&f, limits, start, None)?;
+            start_discarded = true;
+        }
         let status = match solved.status {
             HighsModelStatus::Optimal => Status::Completed,
             HighsModelStatus::ReachedTimeLimit => Status::TimeLimit,
@@ -256,6 +277,9 @@ impl Solver for Mip {
         extra.insert("highs_objective".into(), solved.objective.into());
         extra.insert("highs_dual_bound".into(), solved.dual_bound.into());
         extra.insert("incumbent".into(), source.into());
+        if start_discarded {
+            extra.insert("warm_start_discarded".into(), true.into());
+        }
         let mut out = Outcome::new(NAME, inst, assignment, start, status, None, stats)?;
         // The dual bound bounds the optimum from below, and so does anything lower:
         // capping it at the recomputed objective only removes float noise above it.
