@@ -38,6 +38,13 @@ gen small -n 15 -m 4 --seed 6 --no-interference
 gen small -n 20 -m 4 --seed 3
 gen small -n 20 -m 4 --seed 4 --no-interference
 
+# variants: FP16 / INT8 / INT4 options on devices and servers (`--variants llama2`,
+# sourced figures in docs/game.md), both regimes; the tiny ones are exhaustive-checkable.
+gen variants -n 6 -m 2 --seed 21 --variants llama2
+gen variants -n 6 -m 2 --seed 21 --variants llama2 --no-interference
+gen variants -n 12 -m 4 --seed 22 --variants llama2 --no-interference
+gen variants -n 50 -m 4 --seed 23 --variants llama2
+
 # paper: the paper's setting, N 50-120, M = 4, with and without interference.
 gen paper -n 50 -m 4 --seed 1
 gen paper -n 50 -m 4 --seed 2 --no-interference
