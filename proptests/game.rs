@@ -41,30 +41,6 @@ fn brute_nash_gap(inst: &Instance, a: &Assignment) -> f64 {
     gap
 }
 
-/// The optimum of (P) by enumerating every assignment.
-fn brute_optimum(inst: &Instance) -> f64 {
-    let options: Vec<Choice> = Choice::all(inst).collect();
-    let n = inst.n_users();
-    let mut idx = vec![0usize; n];
-    let mut best = f64::INFINITY;
-    loop {
-        let a = Assignment(idx.iter().map(|&k| options[k]).collect());
-        let e = evaluate(inst, &a).unwrap();
-        if e.feasible() {
-            best = best.min(e.objective);
-        }
-        let mut d = 0;
-        while d < n && idx[d] + 1 == options.len() {
-            idx[d] = 0;
-            d += 1;
-        }
-        if d == n {
-            return best;
-        }
-        idx[d] += 1;
-    }
-}
-
 /// The instance made a potential game: interference off, compute cap inactive,
 /// no quality penalty.
 fn potential_variant(inst: &Instance) -> Instance {
@@ -137,7 +113,7 @@ proptest! {
 
     #[test]
     fn tree_search_equals_brute_force(inst in instances(Shape::tiny(6, 3))) {
-        let opt = brute_optimum(&inst);
+        let opt = llm_offload::testkit::brute_force_optimum(&inst);
         let out = TreeSearch::default().solve(&inst, &Limits::default()).unwrap();
         check_feasible(&inst, &out).map_err(TestCaseError::fail)?;
         check_optimal(&out, opt).map_err(TestCaseError::fail)?;
@@ -146,7 +122,7 @@ proptest! {
 
     #[test]
     fn tree_search_equals_brute_force_with_variants(inst in instances(Shape::tiny(4, 2).with_variants())) {
-        let opt = brute_optimum(&inst);
+        let opt = llm_offload::testkit::brute_force_optimum(&inst);
         let out = TreeSearch::default().solve(&inst, &Limits::default()).unwrap();
         check_feasible(&inst, &out).map_err(TestCaseError::fail)?;
         check_optimal(&out, opt).map_err(TestCaseError::fail)?;
@@ -159,7 +135,7 @@ proptest! {
         nodes in 1u64..40,
         index_order in any::<bool>(),
     ) {
-        let opt = brute_optimum(&inst);
+        let opt = llm_offload::testkit::brute_force_optimum(&inst);
         let s = TreeSearch { params: tree_search::Params {
             user_order: if index_order { tree_search::UserOrder::Index } else { tree_search::UserOrder::Weight },
             incumbent: tree_search::Incumbent::None,

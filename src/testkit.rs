@@ -8,6 +8,7 @@
 
 use proptest::prelude::*;
 
+use crate::assignment::{Assignment, Choice};
 use crate::instance::{Instance, InstanceFile, Server, User, Variant, Weights};
 use crate::model::evaluate;
 use crate::solver::{approx_eq, Outcome};
@@ -247,5 +248,35 @@ pub fn check_optimal(out: &Outcome, optimum: f64) -> Result<(), String> {
             "{}: objective {} but the optimum is {optimum}",
             out.algorithm, out.objective
         ))
+    }
+}
+
+/// The optimum of `inst` by brute force over every assignment, each evaluated from
+/// scratch by [`evaluate`]: an oracle independent of every solver's search, for tiny
+/// instances only ((options)^N evaluations). `f64::INFINITY` when nothing is feasible.
+///
+/// # Panics
+/// Never for a valid instance (every enumerated assignment fits it).
+#[must_use]
+pub fn brute_force_optimum(inst: &Instance) -> f64 {
+    let options: Vec<Choice> = Choice::all(inst).collect();
+    let n = inst.n_users();
+    let mut idx = vec![0usize; n];
+    let mut best = f64::INFINITY;
+    loop {
+        let a = Assignment(idx.iter().map(|&k| options[k]).collect());
+        let e = evaluate(inst, &a).expect("enumerated assignments fit the instance");
+        if e.feasible() {
+            best = best.min(e.objective);
+        }
+        let mut d = 0;
+        while d < n && idx[d] + 1 == options.len() {
+            idx[d] = 0;
+            d += 1;
+        }
+        if d == n {
+            return best;
+        }
+        idx[d] += 1;
     }
 }

@@ -321,30 +321,6 @@ mod tests {
     use super::*;
     use crate::generate::{generate, GenConfig};
 
-    /// Brute force over every assignment (tiny instances only).
-    fn brute_force(inst: &Instance) -> f64 {
-        let options: Vec<Choice> = Choice::all(inst).collect();
-        let n = inst.n_users();
-        let mut idx = vec![0usize; n];
-        let mut best = f64::INFINITY;
-        loop {
-            let a = Assignment(idx.iter().map(|&k| options[k]).collect());
-            let e = evaluate(inst, &a).unwrap();
-            if e.feasible() {
-                best = best.min(e.objective);
-            }
-            let mut d = 0;
-            while d < n && idx[d] + 1 == options.len() {
-                idx[d] = 0;
-                d += 1;
-            }
-            if d == n {
-                return best;
-            }
-            idx[d] += 1;
-        }
-    }
-
     #[test]
     fn matches_brute_force_on_paper_instances() {
         for (seed, interference) in [(1, true), (2, false), (3, true)] {
@@ -359,7 +335,10 @@ mod tests {
             let out = TreeSearch::default()
                 .solve(&inst, &Limits::default())
                 .unwrap();
-            assert!(approx_eq(out.objective, brute_force(&inst)));
+            assert!(approx_eq(
+                out.objective,
+                crate::testkit::brute_force_optimum(&inst)
+            ));
             assert!(out.proven_optimal);
             assert_eq!(out.status, Status::Completed);
         }
@@ -374,7 +353,7 @@ mod tests {
             ..GenConfig::default()
         })
         .unwrap();
-        let opt = brute_force(&inst);
+        let opt = crate::testkit::brute_force_optimum(&inst);
         let s = TreeSearch {
             params: Params {
                 incumbent: Incumbent::None,
