@@ -17,7 +17,7 @@ demo: deps
 	$(BIN) solvers
 	@echo
 	$(BIN) compare instances/tiny
-	$(BIN) compare instances/small --algo $(HEURISTICS),tree-search,mip
+	$(BIN) compare instances/small --algo $(HEURISTICS),tree-search,mip --time-limit 10
 	$(BIN) compare instances/paper --algo $(HEURISTICS),mip --time-limit 60
 
 # Every test: unit, integration (CLI), property tests, benches in test mode, examples
