@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use llm_offload::{report, solvers, Outcome};
+use llm_offload::{report, Outcome};
 
 use super::Format;
 
@@ -32,14 +32,7 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
-    let chosen: Vec<Box<dyn llm_offload::Solver>> = if a.algo.is_empty() {
-        solvers::all()
-    } else {
-        a.algo
-            .iter()
-            .map(|n| solvers::by_name(n))
-            .collect::<Result<_, _>>()?
-    };
+    let chosen = super::chosen_solvers(&a.algo)?;
     let mut limits = super::solve::limits(a.time_limit, None, a.seed, 1)?;
     limits.max_enumeration = a.max_enumeration;
     let mut json = Vec::new();

@@ -146,6 +146,17 @@ pub fn instance_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The solvers named by an `--algo a,b,c` list; every registered solver when empty.
+pub fn chosen_solvers(names: &[String]) -> Result<Vec<Box<dyn llm_offload::Solver>>> {
+    if names.is_empty() {
+        return Ok(llm_offload::solvers::all());
+    }
+    Ok(names
+        .iter()
+        .map(|n| llm_offload::solvers::by_name(n))
+        .collect::<Result<_, _>>()?)
+}
+
 /// Loads an instance, or explains which file failed.
 pub fn load(path: &Path) -> Result<Instance> {
     Ok(Instance::load(path)?)

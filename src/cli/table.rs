@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use llm_offload::gaps::summarize;
 use llm_offload::table::{self, PlannedInstance, ResultsFile};
-use llm_offload::{optima, profiles, solvers};
+use llm_offload::{optima, profiles};
 
 /// Output formats of `table`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -97,14 +97,7 @@ fn progress(len: usize) -> ProgressBar {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
-    let chosen: Vec<Box<dyn llm_offload::Solver>> = if a.algo.is_empty() {
-        solvers::all()
-    } else {
-        a.algo
-            .iter()
-            .map(|n| solvers::by_name(n))
-            .collect::<Result<_, _>>()?
-    };
+    let chosen = super::chosen_solvers(&a.algo)?;
     anyhow::ensure!(a.jobs >= 1, "--jobs = 0: must be >= 1");
     let time_limit = (!a.no_time_limit).then_some(a.time_limit);
     let limits = super::solve::limits(time_limit, None, a.seed, 1)?;
