@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use llm_offload::solvers::mip::{Mip, MipConfig};
+use llm_offload::solver::Diagnostics;
 use llm_offload::{Instance, Limits, Solver};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -43,19 +44,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for f in files {
         let inst = Instance::load(std::path::Path::new(f))?;
         let out = Mip { config }.solve(&inst, &limits)?;
-        let x = &out.stats.extra;
+        let Diagnostics::Mip(x) = out.diagnostics() else {
+            unreachable!("mip reports MIP diagnostics")
+        };
         println!(
             "{setting},{},{},{},{:?},{:.3},{:.9},{},{},{},{}",
             inst.name,
             inst.n_users(),
             inst.n_servers(),
-            out.status,
-            out.elapsed_s,
-            out.objective,
-            out.bound.map_or("-".into(), |b| format!("{b:.9}")),
-            x["columns"],
-            x["rows"],
-            out.stats.iterations
+            out.status(),
+            out.elapsed_s(),
+            out.objective(),
+            out.bound_value().map_or("-".into(), |b| format!("{b:.9}")),
+            x.columns,
+            x.rows,
+            out.stats().iterations
         );
     }
     Ok(())

@@ -12,12 +12,11 @@
 //!
 //! Run with `cargo run --example own_heuristic --features testkit`.
 
-use std::time::Instant;
 
 use llm_offload::model::Model;
 use llm_offload::solvers::{exhaustive::Exhaustive, mip::Mip};
 use llm_offload::testkit::{check_feasible, check_not_below, check_optimal, instances, Shape};
-use llm_offload::{Assignment, Choice, Error, Instance, Limits, Outcome, Solver, Status};
+use llm_offload::{Answer, Assignment, Budget, Choice, Error, Instance, Limits, Solver};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 /// Forced users to their best-heard server with room, the others local.
@@ -30,8 +29,7 @@ impl Solver for NearestServer {
     fn description(&self) -> &'static str {
         "forced users to the best-heard server with room, others local"
     }
-    fn solve(&self, inst: &Instance, _limits: &Limits) -> llm_offload::Result<Outcome> {
-        let start = Instant::now();
+    fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> llm_offload::Result<Answer> {
         let model = Model::new(inst);
         let mut loads = vec![0usize; inst.n_servers()];
         let mut choices = Vec::with_capacity(inst.n_users());
@@ -54,15 +52,8 @@ impl Solver for NearestServer {
             loads[best] += 1;
             choices.push(Choice::edge(best, 0));
         }
-        Outcome::new(
-            self.name(),
-            inst,
-            Assignment(choices),
-            start,
-            Status::Completed,
-            None,
-            Default::default(),
-        )
+        // Only the assignment: the toolkit times the run and evaluates it.
+        Ok(Answer::new(Assignment(choices)))
     }
 }
 
@@ -84,15 +75,15 @@ fn main() {
         let ours = NearestServer.solve(&inst, &limits).map_err(fail)?;
         check_feasible(&inst, &ours).map_err(fail)?;
         let exact = Exhaustive.solve(&inst, &limits).map_err(fail)?;
-        check_not_below(&ours, exact.objective).map_err(fail)?;
+        check_not_below(&ours, exact.objective()).map_err(fail)?;
         let mip = Mip::default().solve(&inst, &limits).map_err(fail)?;
-        check_not_below(&mip, exact.objective).map_err(fail)?;
+        check_not_below(&mip, exact.objective()).map_err(fail)?;
         if !inst.interference {
-            check_optimal(&mip, exact.objective).map_err(fail)?;
+            check_optimal(&mip, exact.objective()).map_err(fail)?;
         }
         gaps.borrow_mut().push(llm_offload::solver::relative_gap(
-            ours.objective,
-            exact.objective,
+            ours.objective(),
+            exact.objective(),
         ));
         Ok(())
     });
@@ -111,10 +102,10 @@ fn main() {
         let ours = NearestServer.solve(&inst, &limits).map_err(fail)?;
         check_feasible(&inst, &ours).map_err(fail)?;
         let mip = Mip::default().solve(&inst, &limits).map_err(fail)?;
-        if !mip.proven_optimal {
+        if !mip.proven_optimal() {
             return Err(fail("the MIP did not prove optimality"));
         }
-        check_not_below(&ours, mip.objective).map_err(fail)
+        check_not_below(&ours, mip.objective()).map_err(fail)
     });
     if let Err(e) = result {
         eprintln!("nearest-server failed a property: {e}");

@@ -43,10 +43,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let out = s.solve(&inst, &limits)?;
                     println!(
                         "| {n} | {seed} | {user_order:?} | {incumbent:?} | {:?} | {} | {:.3e} | {:.3} |",
-                        out.status,
-                        out.stats.nodes.unwrap_or(0),
+                        out.status(),
+                        out.stats().nodes.unwrap_or(0),
                         leaves,
-                        out.elapsed_s
+                        out.elapsed_s()
                     );
                 }
             }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use llm_offload::generate::{generate, GenConfig};
 use llm_offload::solver::approx_eq;
 use llm_offload::solvers::exhaustive::Exhaustive;
-use llm_offload::solvers::mip::{self, export, formulate, Mip, MipConfig, RELAXATION_KIND};
+use llm_offload::solvers::mip::{self, export, formulate, Mip, MipConfig};
 use llm_offload::{solvers, Error, Instance, Limits, Solver, Status};
 use proptest::prelude::*;
 
@@ -60,14 +60,14 @@ proptest! {
     ) {
         for inst in [inst, variants] {
             let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
-            prop_assert!(exact.proven_optimal);
+            prop_assert!(exact.proven_optimal());
             for cfg in configs() {
                 let out = Mip { config: cfg }.solve(&inst, &Limits::default()).map_err(fail)?;
                 check_feasible(&inst, &out).map_err(fail)?;
-                check_optimal(&out, exact.objective).map_err(fail)?;
-                prop_assert!(out.proven_optimal, "{:?}: bound {:?} objective {}", cfg, out.bound, out.objective);
-                prop_assert_eq!(out.bound_kind.as_deref(), Some("optimum"));
-                prop_assert_eq!(out.status, Status::Completed);
+                check_optimal(&out, exact.objective()).map_err(fail)?;
+                prop_assert!(out.proven_optimal(), "{:?}: bound {:?} objective {}", cfg, out.bound_value(), out.objective());
+                prop_assert_eq!(out.bound_kind(), Some(llm_offload::BoundKind::Optimum));
+                prop_assert_eq!(out.status(), Status::Completed);
             }
         }
     }
@@ -77,9 +77,9 @@ proptest! {
         let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
         let out = solvers::by_name("mip").map_err(fail)?.solve(&inst, &Limits::default()).map_err(fail)?;
         check_feasible(&inst, &out).map_err(fail)?;
-        check_not_below(&out, exact.objective).map_err(fail)?;
-        prop_assert!(out.bound.is_some());
-        prop_assert_eq!(out.bound_kind.as_deref(), Some(RELAXATION_KIND));
+        check_not_below(&out, exact.objective()).map_err(fail)?;
+        prop_assert!(out.bound_value().is_some());
+        prop_assert_eq!(out.bound_kind(), Some(llm_offload::BoundKind::InterferenceFreeRelaxation));
     }
 
     #[test]
@@ -89,7 +89,7 @@ proptest! {
         for s in solvers::all().into_iter().filter(|s| !s.is_exact()) {
             let out = s.solve(&inst, &limits).map_err(|e| fail(format!("{}: {e}", s.name())))?;
             check_feasible(&inst, &out).map_err(fail)?;
-            check_not_below(&out, exact.objective).map_err(fail)?;
+            check_not_below(&out, exact.objective()).map_err(fail)?;
         }
     }
 
@@ -109,7 +109,7 @@ proptest! {
     #[test]
     fn exported_models_read_back_into_highs(inst in instances(Shape::tiny(5, 2).with_variants())) {
         let f = formulate(&inst, &MipConfig::default()).map_err(fail)?;
-        let ours = mip::run_highs(&f, &Limits::default(), std::time::Instant::now(), None).map_err(fail)?;
+        let ours = mip::run_highs(&f, &llm_offload::Budget::start(&Limits::default()), None).map_err(fail)?;
         let dir = tempfile::tempdir().map_err(fail)?;
         for (format, ext) in [(export::Format::Lp, "lp"), (export::Format::Mps, "mps")] {
             let path = dir.path().join(format!("model.{ext}"));
@@ -170,8 +170,8 @@ fn time_limit_returns_a_feasible_incumbent_or_a_clear_error() {
         match (Mip { config: cfg }).solve(&inst, &limits) {
             Ok(out) => {
                 check_feasible(&inst, &out).unwrap();
-                assert_eq!(out.status, Status::TimeLimit, "{cfg:?}");
-                assert!(out.bound.map_or(true, |b| b <= out.objective), "{cfg:?}");
+                assert_eq!(out.status(), Status::TimeLimit, "{cfg:?}");
+                assert!(out.bound_value().map_or(true, |b| b <= out.objective()), "{cfg:?}");
             }
             Err(e) => {
                 assert!(

@@ -69,11 +69,12 @@ proptest! {
         let s = BestResponse { params: Params { order: if random { Order::Random } else { Order::RoundRobin }, ..Params::default() } };
         let out = s.solve(&inst, &Limits { seed, ..Limits::default() }).unwrap();
         check_feasible(&inst, &out).map_err(TestCaseError::fail)?;
-        let gap = brute_nash_gap(&inst, &out.assignment);
-        let claimed = out.stats.extra["nash_equilibrium"].as_bool().unwrap();
-        if out.status == Status::Converged {
+        let gap = brute_nash_gap(&inst, &out.assignment());
+        let llm_offload::solver::Diagnostics::BestResponse(d) = out.diagnostics() else { panic!("best-response diagnostics") };
+        let claimed = d.nash_equilibrium;
+        if out.status() == Status::Converged {
             prop_assert!(claimed);
-            prop_assert!(gap <= 1e-6 * out.objective.max(1.0), "converged but user gains {}", gap);
+            prop_assert!(gap <= 1e-6 * out.objective().max(1.0), "converged but user gains {}", gap);
         }
         // The certificate agrees with brute force (away from the tolerance's edge).
         if gap > 1e-5 {
@@ -108,7 +109,7 @@ proptest! {
     fn potential_games_converge(inst in instances(Shape::tiny(7, 3).with_variants())) {
         let inst = potential_variant(&inst);
         let out = BestResponse::default().solve(&inst, &Limits::default()).unwrap();
-        prop_assert_eq!(out.status, Status::Converged);
+        prop_assert_eq!(out.status(), Status::Converged);
     }
 
     #[test]
@@ -117,7 +118,7 @@ proptest! {
         let out = TreeSearch::default().solve(&inst, &Limits::default()).unwrap();
         check_feasible(&inst, &out).map_err(TestCaseError::fail)?;
         check_optimal(&out, opt).map_err(TestCaseError::fail)?;
-        prop_assert!(out.proven_optimal);
+        prop_assert!(out.proven_optimal());
     }
 
     #[test]
@@ -126,7 +127,7 @@ proptest! {
         let out = TreeSearch::default().solve(&inst, &Limits::default()).unwrap();
         check_feasible(&inst, &out).map_err(TestCaseError::fail)?;
         check_optimal(&out, opt).map_err(TestCaseError::fail)?;
-        prop_assert!(out.proven_optimal);
+        prop_assert!(out.proven_optimal());
     }
 
     #[test]
@@ -143,7 +144,7 @@ proptest! {
         let out = s.solve(&inst, &Limits { node_limit: Some(nodes), ..Limits::default() }).unwrap();
         check_feasible(&inst, &out).map_err(TestCaseError::fail)?;
         check_not_below(&out, opt).map_err(TestCaseError::fail)?;
-        if out.status == Status::Completed {
+        if out.status() == Status::Completed {
             check_optimal(&out, opt).map_err(TestCaseError::fail)?;
         }
     }
@@ -155,9 +156,9 @@ proptest! {
     ) {
         for inst in [inst, variants] {
             let mip = Mip::default().solve(&inst, &Limits::default()).unwrap();
-            prop_assert!(mip.proven_optimal);
+            prop_assert!(mip.proven_optimal());
             let out = TreeSearch::default().solve(&inst, &Limits::default()).unwrap();
-            check_optimal(&out, mip.objective).map_err(TestCaseError::fail)?;
+            check_optimal(&out, mip.objective()).map_err(TestCaseError::fail)?;
         }
     }
 }

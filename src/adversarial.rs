@@ -226,8 +226,8 @@ mod tests {
                 .unwrap()
                 .solve(&inst, &Limits::default())
                 .unwrap();
-            assert!((goa.objective - c.value(&c.goa_loads())).abs() < 1e-9);
-            assert!(c.value(&c.optimal_loads()) < goa.objective);
+            assert!((goa.objective() - c.value(&c.goa_loads())).abs() < 1e-9);
+            assert!(c.value(&c.optimal_loads()) < goa.objective());
         }
     }
 
@@ -239,11 +239,11 @@ mod tests {
             .solve(&inst, &Limits::default())
             .unwrap();
         assert_eq!(
-            goa.assignment,
+            *goa.assignment(),
             Assignment::from_servers(&[Some(0), Some(1)])
         );
         let swap = evaluate(&inst, &Assignment::from_servers(&[Some(1), Some(0)])).unwrap();
-        assert!((goa.objective - 0.110).abs() < 1e-5, "{}", goa.objective);
+        assert!((goa.objective() - 0.110).abs() < 1e-5, "{}", goa.objective());
         assert!((swap.objective - 0.031).abs() < 1e-5, "{}", swap.objective);
     }
 

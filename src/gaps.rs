@@ -9,17 +9,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::instance::Instance;
-use crate::solver::{approx_eq, relative_gap, Outcome, Solver, Status};
+use crate::stats::{median, nearest_rank, shifted_geomean};
+use crate::solver::{approx_eq, relative_gap, BoundKind, Outcome, Solver, Status};
 
 /// Shift (s) of the shifted geometric mean of solve times: `exp(mean(ln(t + s))) - s`.
 /// 10 ms keeps microsecond heuristics from dominating the mean by their noise while
 /// leaving seconds-long exact solves almost unchanged.
 pub const TIME_SHIFT_S: f64 = 0.010;
-
-/// The HiGHS linked into this build (the `highs-sys` crate version equals the bundled
-/// HiGHS version; a test pins this string to `Cargo.lock`). Recorded as the version of
-/// solves whose statistics show HiGHS ran (`highs_*` keys) and report no version.
-pub const HIGHS_VERSION: &str = "HiGHS 1.16.0 (highs-sys 1.16.0)";
 
 /// One solve of one instance by one solver: a row of the results file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,15 +50,15 @@ pub struct Record {
     /// Proven lower bound, if the solver has one.
     pub bound: Option<f64>,
     /// What the bound bounds (`optimum`, or a relaxation).
-    pub bound_kind: Option<String>,
+    pub bound_kind: Option<BoundKind>,
     /// `bound == objective` within the tolerance.
     pub proven_optimal: bool,
     /// The assignment satisfies every constraint.
     pub feasible: bool,
     /// Wall time of the solve (s), as the outcome reports it.
     pub elapsed_s: f64,
-    /// Solver version, when the outcome reports one (`stats.extra` key ending in
-    /// `version`, e.g. the HiGHS version).
+    /// Solver version, when the solver reports one ([`Solver::version`], e.g. the
+    /// HiGHS version).
     pub version: Option<String>,
     /// The solver's error message, when it returned one.
     pub error: Option<String>,
@@ -120,24 +116,14 @@ impl Record {
         };
         match result {
             Ok(o) => {
-                r.status = Some(o.status);
-                r.objective = Some(o.objective);
-                r.bound = o.bound;
-                r.bound_kind.clone_from(&o.bound_kind);
-                r.proven_optimal = o.proven_optimal;
-                r.feasible = o.evaluation.feasible();
-                r.elapsed_s = o.elapsed_s;
-                let extra = &o.stats.extra;
-                r.version = extra
-                    .iter()
-                    .find(|(k, _)| k.ends_with("version"))
-                    .map(|(_, v)| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                    .or_else(|| {
-                        extra
-                            .keys()
-                            .any(|k| k.starts_with("highs_"))
-                            .then(|| HIGHS_VERSION.to_string())
-                    });
+                r.status = Some(o.status());
+                r.objective = Some(o.objective());
+                r.bound = o.bound_value();
+                r.bound_kind = o.bound_kind();
+                r.proven_optimal = o.proven_optimal();
+                r.feasible = o.evaluation().feasible();
+                r.elapsed_s = o.elapsed_s();
+                r.version = o.version().map(str::to_string);
             }
             Err(e) => {
                 r.error = Some(e.to_string());
@@ -147,16 +133,10 @@ impl Record {
         r
     }
 
-    /// The key under which a rerun recognises this solve as done: instance hash,
-    /// solver, seed and time limit.
+    /// The key under which a rerun recognises this solve as done.
     #[must_use]
-    pub fn key(&self) -> String {
-        run_key(
-            &self.instance_hash,
-            &self.solver,
-            self.seed,
-            self.time_limit_s,
-        )
+    pub fn key(&self) -> RunKey {
+        RunKey::new(&self.instance_hash, &self.solver, self.seed, self.time_limit_s)
     }
 
     /// The objective of a feasible answer.
@@ -166,10 +146,37 @@ impl Record {
     }
 }
 
-/// The resume key of a planned solve (see [`Record::key`]).
-#[must_use]
-pub fn run_key(hash: &str, solver: &str, seed: u64, time_limit_s: Option<f64>) -> String {
-    format!("{hash}|{solver}|{seed}|{time_limit_s:?}")
+/// What identifies a solve for resuming: the instance's hash, the solver, the seed and
+/// the time limit (compared bit for bit).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunKey {
+    /// [`Record::instance_hash`].
+    pub instance_hash: String,
+    /// Solver name.
+    pub solver: String,
+    /// Seed given to the solver.
+    pub seed: u64,
+    /// Time limit (s) as `f64` bits, if any.
+    time_limit_bits: Option<u64>,
+}
+
+impl RunKey {
+    /// The key of a planned solve.
+    #[must_use]
+    pub fn new(instance_hash: &str, solver: &str, seed: u64, time_limit_s: Option<f64>) -> Self {
+        RunKey {
+            instance_hash: instance_hash.to_string(),
+            solver: solver.to_string(),
+            seed,
+            time_limit_bits: time_limit_s.map(f64::to_bits),
+        }
+    }
+
+    /// The time limit (s), if any.
+    #[must_use]
+    pub fn time_limit_s(&self) -> Option<f64> {
+        self.time_limit_bits.map(f64::from_bits)
+    }
 }
 
 /// What an instance's gaps are measured against.
@@ -284,38 +291,6 @@ pub fn reference(records: &[&Record], known: Option<&Known>) -> (Option<Referenc
 #[must_use]
 pub fn record_gap(record: &Record, reference: Option<Reference>) -> Option<f64> {
     Some(relative_gap(record.feasible_objective()?, reference?.value))
-}
-
-/// The `q`-quantile (0 < q <= 1) of sorted values by the nearest-rank method: the
-/// `ceil(q n)`-th smallest value. `None` for no values.
-#[must_use]
-pub fn nearest_rank(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
-    Some(sorted[rank.min(sorted.len()) - 1])
-}
-
-/// The median (mean of the two middle values for an even count).
-#[must_use]
-pub fn median(sorted: &[f64]) -> Option<f64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some(0.5 * (sorted[n / 2 - 1] + sorted[n / 2])),
-    }
-}
-
-/// Shifted geometric mean `exp(mean(ln(t + shift))) - shift` of non-negative times.
-#[must_use]
-pub fn shifted_geomean(times: &[f64], shift: f64) -> Option<f64> {
-    if times.is_empty() {
-        return None;
-    }
-    let mean = times.iter().map(|t| (t + shift).ln()).sum::<f64>() / times.len() as f64;
-    Some(mean.exp() - shift)
 }
 
 /// Statistics of one solver's gaps over a set of instances (fractions, not %).

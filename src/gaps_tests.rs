@@ -19,7 +19,7 @@ pub(crate) fn rec(inst: &str, solver: &str, objective: Option<f64>, bound: Optio
         status: objective.map(|_| Status::Completed),
         objective,
         bound,
-        bound_kind: bound.map(|_| "optimum".into()),
+        bound_kind: bound.map(|_| crate::solver::BoundKind::Optimum),
         proven_optimal: matches!((objective, bound), (Some(o), Some(b)) if approx_eq(o, b)),
         feasible: objective.is_some(),
         elapsed_s: 0.001,
@@ -210,7 +210,7 @@ fn highs_version_matches_the_lock_file() {
     let v = version
         .trim_start_matches("version = \"")
         .trim_end_matches('"');
-    assert_eq!(HIGHS_VERSION, format!("HiGHS {v} (highs-sys {v})"));
+    assert_eq!(crate::solvers::mip::HIGHS_VERSION, format!("HiGHS {v} (highs-sys {v})"));
 }
 
 proptest! {

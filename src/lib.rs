@@ -15,8 +15,9 @@
 //! - [`assignment`]: who runs where, on which model variant.
 //! - [`model`]: delays, costs, from-scratch [`model::evaluate`] and the incremental
 //!   [`model::State`].
-//! - [`solver`]: the [`Solver`] trait, [`Limits`], [`Outcome`], the tolerance and the
-//!   gap definition.
+//! - [`solver`]: the [`Solver`] trait, [`Limits`], the one path [`run`] that turns a
+//!   solver's [`Answer`] into an [`Outcome`], the tolerance and the gap definition.
+//! - [`solution`]: the solution file of SPEC 8, read and written.
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
 //! - [`routing`]: quality-latency routing of queries and dialogues between device and
@@ -29,6 +30,7 @@
 //! - [`table`]: resumable parallel runs and gap tables (Markdown, CSV, JSON).
 //! - [`optima`]: known optima of bundled instances (`instances/optima.csv`).
 //! - [`scaling`]: empirical running-time exponents (log-log least squares, 95 % CI).
+//! - [`stats`]: means and Student-t intervals, order statistics, least squares.
 //! - [`profiles`]: gap-share charts and performance profiles of solve times.
 //!
 //! ## Algorithms
@@ -72,8 +74,10 @@ pub mod queries;
 pub mod report;
 pub mod routing;
 pub mod scaling;
+pub mod solution;
 pub mod solver;
 pub mod solvers;
+pub mod stats;
 pub mod sweep;
 pub mod table;
 #[cfg(feature = "testkit")]
@@ -83,7 +87,7 @@ pub mod uncertainty;
 pub use assignment::{Assignment, Choice};
 pub use error::{Error, Result};
 pub use instance::Instance;
-pub use solver::{Limits, Outcome, Solver, Status, TOLERANCE};
+pub use solver::{run, Answer, Bound, BoundKind, Budget, Limits, Outcome, Solver, Status, TOLERANCE};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

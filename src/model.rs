@@ -11,14 +11,14 @@
 //! a larger `n_j` shrinks both shares on `j` and an extra user on `j` can only add
 //! interference at the other servers. Exact search and the lazy GOA rely on it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::assignment::{Assignment, Choice};
 use crate::error::Result;
 use crate::instance::{Instance, Weights};
 
 /// One user's delay, split as the paper reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Delay {
     /// Upload time of the prompt (s); 0 when local.
     pub comm_s: f64,
@@ -192,7 +192,7 @@ impl<'a> Model<'a> {
 }
 
 /// A broken constraint of (P).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Violation {
     /// A user with `alpha > tau` answers locally.
@@ -235,7 +235,7 @@ impl std::fmt::Display for Violation {
 }
 
 /// One user's line of an [`Evaluation`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserEval {
     /// Its option.
     pub server: Option<usize>,

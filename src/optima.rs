@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::gaps::{Known, Record};
-use crate::solver::approx_eq;
+use crate::solver::{approx_eq, BoundKind};
 
 /// One instance's best known value and how it was proven.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,7 +149,7 @@ pub fn from_records(records: &[Record]) -> Vec<OptimumRow> {
                 format!(
                     "{} ({})",
                     r.solver,
-                    r.bound_kind.as_deref().unwrap_or("bound")
+                    r.bound_kind.map_or("bound", BoundKind::as_str)
                 )
             }),
             optimal: bound.is_some_and(|b| approx_eq(b, value)),

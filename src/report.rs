@@ -4,7 +4,7 @@
 use comfy_table::presets::ASCII_MARKDOWN;
 use comfy_table::{Cell, CellAlignment, Table};
 
-use crate::solver::{relative_gap, Outcome, GAP_DEFINITION};
+use crate::solver::{relative_gap, BoundKind, Outcome, GAP_DEFINITION};
 
 /// Formats an optional number with `digits` decimals, `-` when absent.
 #[must_use]
@@ -33,17 +33,17 @@ pub fn markdown_table(header: &[&str], rows: Vec<Vec<String>>) -> Table {
 /// A human-readable report of one outcome.
 #[must_use]
 pub fn outcome_text(o: &Outcome) -> String {
-    let e = &o.evaluation;
+    let e = &o.evaluation();
     let mut s = String::new();
     let mut line = |k: &str, v: String| s.push_str(&format!("{k:<18} {v}\n"));
-    line("instance", o.instance.clone());
-    line("algorithm", o.algorithm.clone());
-    line("status", format!("{:?}", o.status).to_lowercase());
-    line("objective", format!("{:.9}", o.objective));
-    if let Some(b) = o.bound {
-        let kind = o.bound_kind.clone().unwrap_or_default();
+    line("instance", o.instance().to_string());
+    line("algorithm", o.algorithm().to_string());
+    line("status", format!("{:?}", o.status()).to_lowercase());
+    line("objective", format!("{:.9}", o.objective()));
+    if let Some(b) = o.bound_value() {
+        let kind = o.bound_kind().map_or("", BoundKind::as_str);
         line("bound", format!("{b:.9} ({kind})"));
-        line("proven optimal", o.proven_optimal.to_string());
+        line("proven optimal", o.proven_optimal().to_string());
     }
     line(
         "feasible",
@@ -77,8 +77,8 @@ pub fn outcome_text(o: &Outcome) -> String {
     if e.mean_perplexity.is_some() {
         line("mean perplexity", opt(e.mean_perplexity, 3));
     }
-    line("time (ms)", format!("{:.3}", 1e3 * o.elapsed_s));
-    if let Some(seed) = o.seed {
+    line("time (ms)", format!("{:.3}", 1e3 * o.elapsed_s()));
+    if let Some(seed) = o.seed() {
         line("seed", seed.to_string());
     }
     s
@@ -95,7 +95,7 @@ pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
     header.extend(["accuracy", "mean delay ms", "tokens/s"]);
     let with_ppl = outcomes
         .iter()
-        .any(|o| o.evaluation.mean_perplexity.is_some());
+        .any(|o| o.evaluation().mean_perplexity.is_some());
     if with_ppl {
         header.push("perplexity");
     }
@@ -103,10 +103,10 @@ pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
     let rows = outcomes
         .iter()
         .map(|o| {
-            let e = &o.evaluation;
-            let mut r = vec![o.algorithm.clone(), format!("{:.6}", o.objective)];
+            let e = &o.evaluation();
+            let mut r = vec![o.algorithm().to_string(), format!("{:.6}", o.objective())];
             if let Some(opt_val) = reference {
-                r.push(format!("{:.3}", 100.0 * relative_gap(o.objective, opt_val)));
+                r.push(format!("{:.3}", 100.0 * relative_gap(o.objective(), opt_val)));
             }
             r.extend([
                 opt(e.accuracy, 4),
@@ -123,7 +123,7 @@ pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
                 } else {
                     "NO".into()
                 },
-                format!("{:.3}", 1e3 * o.elapsed_s),
+                format!("{:.3}", 1e3 * o.elapsed_s()),
             ]);
             r
         })

@@ -33,10 +33,9 @@ use crate::solver::{Limits, Solver};
 use crate::solvers;
 
 mod output;
-mod stats;
 
 pub use output::{charts, points_csv, timing_csv};
-pub use stats::{t975, Stat};
+pub use crate::stats::Stat;
 
 /// Sweep settings.
 ///
@@ -246,7 +245,7 @@ pub fn run(cfg: &SweepConfig, progress: &(dyn Fn() + Sync)) -> Result<Vec<Point>
                 let forced = inst.forced_users().count() as f64;
                 for s in &chosen {
                     let o = s.solve(&inst, &limits)?;
-                    let e = &o.evaluation;
+                    let e = &o.evaluation();
                     if !e.feasible() {
                         return Err(Error::SolverFailed {
                             solver: s.name(),
@@ -262,7 +261,7 @@ pub fn run(cfg: &SweepConfig, progress: &(dyn Fn() + Sync)) -> Result<Vec<Point>
                         offloaded: e.offloaded as f64,
                         forced,
                         objective: e.objective,
-                        elapsed_s: o.elapsed_s,
+                        elapsed_s: o.elapsed_s(),
                     });
                 }
             }

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::gaps::{run_key, GapTable, Record, RefKind, Row, TIME_SHIFT_S};
+use crate::gaps::{GapTable, Record, RefKind, Row, RunKey, TIME_SHIFT_S};
 use crate::instance::Instance;
 use crate::report::markdown_table;
 use crate::solver::{Limits, Solver, GAP_DEFINITION};
@@ -28,7 +28,7 @@ use crate::solver::{Limits, Solver, GAP_DEFINITION};
 #[derive(Debug)]
 pub struct ResultsFile {
     path: PathBuf,
-    done: HashMap<String, Record>,
+    done: HashMap<RunKey, Record>,
     writer: Mutex<csv::Writer<File>>,
 }
 
@@ -83,7 +83,7 @@ impl ResultsFile {
 
     /// The finished solve with this key, if any.
     #[must_use]
-    pub fn get(&self, key: &str) -> Option<&Record> {
+    pub fn get(&self, key: &RunKey) -> Option<&Record> {
         self.done.get(key)
     }
 
@@ -128,14 +128,14 @@ fn keys(
     plan: &[PlannedInstance],
     solvers: &[Box<dyn Solver>],
     limits: &Limits,
-) -> Vec<Vec<String>> {
+) -> Vec<Vec<RunKey>> {
     let tl = limits.time_limit.map(|d| d.as_secs_f64());
     plan.iter()
         .map(|p| {
             let hash = crate::gaps::fnv1a_hex(p.instance.to_json().as_bytes());
             solvers
                 .iter()
-                .map(|s| run_key(&hash, s.name(), limits.seed, tl))
+                .map(|s| RunKey::new(&hash, s.name(), limits.seed, tl))
                 .collect()
         })
         .collect()

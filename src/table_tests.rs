@@ -1,11 +1,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
 
 use super::*;
 use crate::assignment::Assignment;
 use crate::gaps::{summarize, GapTable};
 use crate::generate::{generate, GenConfig};
-use crate::solver::{Outcome, Stats, Status};
+use crate::solver::{Answer, Bound, Budget};
 
 /// A solver that counts its calls and answers all-local with a bound equal to it on
 /// even-N instances (so both reference kinds appear), and refuses N = 3.
@@ -21,7 +20,10 @@ impl Solver for Counting {
     fn is_exact(&self) -> bool {
         true
     }
-    fn solve(&self, inst: &Instance, _: &Limits) -> crate::Result<Outcome> {
+    fn version(&self) -> Option<String> {
+        Some("1.2.3".into())
+    }
+    fn search(&self, inst: &Instance, _: &Budget<'_>) -> crate::Result<Answer> {
         self.0.fetch_add(1, Ordering::SeqCst);
         if inst.n_users() == 3 {
             return Err(Error::Refused {
@@ -29,23 +31,10 @@ impl Solver for Counting {
                 reason: "N = 3, for the test".into(),
             });
         }
-        let start = Instant::now();
         let a = Assignment::all_local(inst.n_users());
         let v = crate::model::evaluate(inst, &a)?.objective;
-        let bound = (inst.n_users() % 2 == 0).then_some(v);
-        let mut out = Outcome::new(
-            "counting",
-            inst,
-            a,
-            start,
-            Status::Completed,
-            bound,
-            Stats::default(),
-        )?;
-        out.stats
-            .extra
-            .insert("solver_version".into(), "1.2.3".into());
-        Ok(out)
+        let bound = (inst.n_users() % 2 == 0).then(|| Bound::optimum(v));
+        Ok(Answer::new(a).with_bound(bound))
     }
 }
 
@@ -79,8 +68,11 @@ fn solvers_with_counter() -> (Vec<Box<dyn Solver>>, &'static Counting) {
         fn is_exact(&self) -> bool {
             true
         }
-        fn solve(&self, inst: &Instance, l: &Limits) -> crate::Result<Outcome> {
-            self.0.solve(inst, l)
+        fn version(&self) -> Option<String> {
+            self.0.version()
+        }
+        fn search(&self, inst: &Instance, b: &Budget<'_>) -> crate::Result<Answer> {
+            self.0.search(inst, b)
         }
     }
     (
@@ -114,7 +106,7 @@ fn results_csv_round_trips() {
     let (f, dropped) = ResultsFile::open(&path).unwrap();
     assert_eq!((dropped, f.len()), (0, 6));
     for r in &first.records {
-        assert_eq!(f.get(&r.key()), Some(r), "{}", r.key());
+        assert_eq!(f.get(&r.key()), Some(r), "{:?}", r.key());
     }
 }
 

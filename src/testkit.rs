@@ -200,15 +200,15 @@ pub fn instances(shape: Shape) -> impl Strategy<Value = Instance> {
 /// # Errors
 /// A message saying which invariant broke.
 pub fn check_feasible(inst: &Instance, out: &Outcome) -> Result<(), String> {
-    let e = evaluate(inst, &out.assignment).map_err(|e| e.to_string())?;
-    if !approx_eq(e.objective, out.objective) {
+    let e = evaluate(inst, &out.assignment()).map_err(|e| e.to_string())?;
+    if !approx_eq(e.objective, out.objective()) {
         return Err(format!(
             "{}: reported objective {} but the assignment evaluates to {}",
-            out.algorithm, out.objective, e.objective
+            out.algorithm(), out.objective(), e.objective
         ));
     }
     if !e.feasible() {
-        return Err(format!("{}: infeasible: {:?}", out.algorithm, e.violations));
+        return Err(format!("{}: infeasible: {:?}", out.algorithm(), e.violations));
     }
     Ok(())
 }
@@ -219,17 +219,17 @@ pub fn check_feasible(inst: &Instance, out: &Outcome) -> Result<(), String> {
 /// # Errors
 /// A message with both values.
 pub fn check_not_below(out: &Outcome, optimum: f64) -> Result<(), String> {
-    if out.objective < optimum && !approx_eq(out.objective, optimum) {
+    if out.objective() < optimum && !approx_eq(out.objective(), optimum) {
         return Err(format!(
             "{}: objective {} below the proven optimum {optimum}",
-            out.algorithm, out.objective
+            out.algorithm(), out.objective()
         ));
     }
-    if let Some(b) = out.bound {
+    if let Some(b) = out.bound_value() {
         if b > optimum && !approx_eq(b, optimum) {
             return Err(format!(
                 "{}: bound {b} above the proven optimum {optimum}",
-                out.algorithm
+                out.algorithm()
             ));
         }
     }
@@ -241,12 +241,12 @@ pub fn check_not_below(out: &Outcome, optimum: f64) -> Result<(), String> {
 /// # Errors
 /// A message with both values.
 pub fn check_optimal(out: &Outcome, optimum: f64) -> Result<(), String> {
-    if approx_eq(out.objective, optimum) {
+    if approx_eq(out.objective(), optimum) {
         Ok(())
     } else {
         Err(format!(
             "{}: objective {} but the optimum is {optimum}",
-            out.algorithm, out.objective
+            out.algorithm(), out.objective()
         ))
     }
 }

@@ -100,18 +100,18 @@ fn every_solver_against_every_known_optimum() {
                 // the optimum itself (not a relaxation's), and anyone claiming a proof
                 // must be right.
                 let claims_exact = s.is_exact()
-                    && out.status == Status::Completed
-                    && out.bound_kind.as_deref() == Some("optimum");
-                if claims_exact || out.proven_optimal {
+                    && out.status() == Status::Completed
+                    && out.bound_kind() == Some(llm_offload::BoundKind::Optimum);
+                if claims_exact || out.proven_optimal() {
                     check = check.and_then(|()| check_optimal(&out, r.best_known));
                 }
             } else if let Some(b) = r.best_bound {
                 // No optimum known: the objective must still stay above the bound.
-                if out.objective < b && !approx_eq(out.objective, b) {
+                if out.objective() < b && !approx_eq(out.objective(), b) {
                     check = Err(format!(
                         "{}: objective {} below the proven bound {b}",
                         s.name(),
-                        out.objective
+                        out.objective()
                     ));
                 }
             }

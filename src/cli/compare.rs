@@ -47,8 +47,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         }
         let reference = outs
             .iter()
-            .filter(|o| o.proven_optimal && o.bound_kind.as_deref() == Some("optimum"))
-            .map(|o| o.objective)
+            .filter(|o| o.proven_optimal() && o.bound_kind() == Some(llm_offload::BoundKind::Optimum))
+            .map(|o| o.objective())
             .reduce(f64::min);
         match a.format {
             Format::Table => {
@@ -66,15 +66,15 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                 // upper bound on the true gap, and the note says so.
                 let best_bound = outs
                     .iter()
-                    .filter_map(|o| o.bound.map(|b| (b, o)))
+                    .filter_map(|o| o.bound_value().map(|b| (b, o)))
                     .max_by(|x, y| x.0.total_cmp(&y.0));
                 match (reference, best_bound) {
                     (None, Some((b, o))) => {
                         outln!(
                             "note: no solver proved optimality; gaps are to the best lower \
                              bound, {b:.6} from {} ({}), so each is an upper bound on the true gap\n",
-                            o.algorithm,
-                            o.bound_kind.as_deref().unwrap_or("bound")
+                            o.algorithm(),
+                            o.bound_kind().map_or("bound", llm_offload::BoundKind::as_str)
                         );
                         outln!("{}", report::comparison(&outs, Some(b)));
                     }

@@ -59,24 +59,24 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         let inst = super::load(&path)?;
         let eq = br.solve(&inst, &br_limits)?;
         let ex = TreeSearch::default().solve(&inst, &exact_limits)?;
-        let ratio = ex.proven_optimal.then(|| eq.objective / ex.objective);
-        if let (Some(r), Status::Converged) = (ratio, eq.status) {
+        let ratio = ex.proven_optimal().then(|| eq.objective() / ex.objective());
+        if let (Some(r), Status::Converged) = (ratio, eq.status()) {
             ratios.push(r);
         }
         rows.push(vec![
             inst.name.clone(),
             inst.n_users().to_string(),
-            format!("{:.6}", eq.objective),
-            format!("{:?}", eq.status).to_lowercase(),
-            eq.stats.extra["rounds"].to_string(),
-            if ex.proven_optimal {
-                format!("{:.6}", ex.objective)
+            format!("{:.6}", eq.objective()),
+            format!("{:?}", eq.status()).to_lowercase(),
+            eq.stats().iterations.to_string(),
+            if ex.proven_optimal() {
+                format!("{:.6}", ex.objective())
             } else {
-                format!("> {:.6}", ex.bound.unwrap_or(f64::NAN))
+                format!("> {:.6}", ex.bound_value().unwrap_or(f64::NAN))
             },
             opt(ratio, 4),
-            ex.stats.nodes.unwrap_or(0).to_string(),
-            format!("{:.1}", 1e3 * ex.elapsed_s),
+            ex.stats().nodes.unwrap_or(0).to_string(),
+            format!("{:.1}", 1e3 * ex.elapsed_s()),
         ]);
         json.push(serde_json::json!({
             "instance": inst.name, "users": inst.n_users(),

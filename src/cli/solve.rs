@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, Result};
-use llm_offload::assignment::AssignmentFile;
-use llm_offload::solver::{approx_eq, Stats, Status};
-use llm_offload::{report, solvers, Assignment, Limits, Outcome};
+use anyhow::Result;
+use llm_offload::solution::SolutionFile;
+use llm_offload::solver::approx_eq;
+use llm_offload::{report, solvers, Limits, Outcome};
 
 use super::Format;
 
@@ -99,38 +99,15 @@ pub struct CheckArgs {
 }
 
 pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
-    let start = Instant::now();
     let inst = super::load(&a.instance)?;
-    let text = std::fs::read_to_string(&a.solution)
-        .with_context(|| format!("reading {}", a.solution.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{}: malformed JSON", a.solution.display()))?;
-    let file: AssignmentFile = serde_json::from_value(value.clone()).with_context(|| {
-        format!(
-            "{}: expected an object with `assignment`",
-            a.solution.display()
-        )
-    })?;
-    let assignment = Assignment::from_file(&file)?;
-    let algorithm = value
-        .get("algorithm")
-        .and_then(|v| v.as_str())
-        .unwrap_or("given");
-    let out = Outcome::new(
-        algorithm,
-        &inst,
-        assignment,
-        start,
-        Status::Completed,
-        None,
-        Stats::default(),
-    )?;
-    let claimed = value.get("objective").and_then(serde_json::Value::as_f64);
+    let file = SolutionFile::load(&a.solution)?;
+    let out = Outcome::of_solution_file(&inst, &file)?;
+    let claimed = file.objective;
     match a.format {
         Format::Table => {
             out!("{}", report::outcome_text(&out));
             if let Some(c) = claimed {
-                let verdict = if approx_eq(c, out.objective) {
+                let verdict = if approx_eq(c, out.objective()) {
                     "matches"
                 } else {
                     "DIFFERS from"
@@ -147,10 +124,10 @@ pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
             outln!("{}", serde_json::to_string_pretty(&v)?);
         }
     }
-    if !out.evaluation.feasible() {
+    if !out.evaluation().feasible() {
         eprintln!(
             "infeasible: {} broken constraint(s)",
-            out.evaluation.violations.len()
+            out.evaluation().violations.len()
         );
         return Ok(ExitCode::from(3));
     }

@@ -2,12 +2,10 @@
 //! positive gaps included): forced users first, then the others while the servers'
 //! `max_users` caps leave room.
 
-use std::time::Instant;
-
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::Model;
-use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{Answer, Budget, Solver, Stats};
 
 use super::greedy::{self, Engine, GapWeight, Phase};
 
@@ -22,8 +20,7 @@ impl Solver for AllEdge {
     fn description(&self) -> &'static str {
         "everyone offloads, placed by GOA phase 1 on weighted gaps (forced users first)"
     }
-    fn solve(&self, inst: &Instance, _limits: &Limits) -> Result<Outcome> {
-        let start = Instant::now();
+    fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> Result<Answer> {
         let model = Model::new(inst);
         let mut state = greedy::start(&model);
         let mut stats = Stats::default();
@@ -48,14 +45,6 @@ impl Solver for AllEdge {
             Engine::Lazy,
             &mut stats,
         )?;
-        Outcome::new(
-            self.name(),
-            inst,
-            state.assignment(),
-            start,
-            Status::Completed,
-            None,
-            stats,
-        )
+        Ok(Answer::new(state.assignment()).with_stats(stats))
     }
 }

@@ -2,12 +2,10 @@
 //! exceeds tau, which (P) forces to offload; those are placed as in GOA's phase 1.
 //! With `tau = 1` it is pure local inference, the paper's baseline.
 
-use std::time::Instant;
-
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::Model;
-use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{Answer, Budget, Solver, Stats};
 
 use super::greedy::{self, Engine, GapWeight, Phase};
 
@@ -22,8 +20,7 @@ impl Solver for AllLocal {
     fn description(&self) -> &'static str {
         "everyone on the device, except users forced by tau (placed as in GOA phase 1)"
     }
-    fn solve(&self, inst: &Instance, _limits: &Limits) -> Result<Outcome> {
-        let start = Instant::now();
+    fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> Result<Answer> {
         let model = Model::new(inst);
         let mut state = greedy::start(&model);
         let mut stats = Stats::default();
@@ -39,14 +36,6 @@ impl Solver for AllLocal {
             Engine::Lazy,
             &mut stats,
         )?;
-        Outcome::new(
-            self.name(),
-            inst,
-            state.assignment(),
-            start,
-            Status::Completed,
-            None,
-            stats,
-        )
+        Ok(Answer::new(state.assignment()).with_stats(stats))
     }
 }

@@ -25,21 +25,19 @@
 //! `Phi = sum_j ln(n_j!) + sum_{i: w_i > 0} ln a_i` ([`potential`]); otherwise no
 //! potential is reported (docs/game.md explains why).
 
-use std::time::Instant;
-
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::assignment::{Assignment, Choice};
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::{Model, State};
-use crate::solver::{approx_eq, Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{approx_eq, Answer, Budget, Diagnostics, Limits, Solver, Stats, Status};
 
 /// In which order users take their turns within a round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 pub enum Order {
     /// Users 0, 1, ..., N-1 every round.
     #[default]
@@ -49,7 +47,7 @@ pub enum Order {
 }
 
 /// The profile the dynamics start from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 pub enum Start {
     /// The `all-local` baseline: everyone on its best local option, users forced by
     /// tau placed as in GOA's phase 1 (no coordination beyond feasibility).
@@ -194,12 +192,35 @@ pub fn potential(state: &State<'_, '_>) -> Option<f64> {
 impl BestResponse {
     fn start_profile(&self, inst: &Instance) -> Result<Assignment> {
         let limits = Limits::default();
+        let budget = Budget::start(&limits);
         Ok(match self.params.start {
-            Start::AllLocal => super::all_local::AllLocal.solve(inst, &limits)?,
-            Start::Goa => super::goa::Goa.solve(inst, &limits)?,
+            Start::AllLocal => super::all_local::AllLocal.search(inst, &budget)?,
+            Start::Goa => super::goa::Goa.search(inst, &budget)?,
         }
         .assignment)
     }
+}
+
+/// What `best-response` reports beyond the counters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BestResponseDiagnostics {
+    /// Rounds played.
+    pub rounds: u64,
+    /// Improving moves made.
+    pub moves: u64,
+    /// Largest gain any user could still get by deviating alone (0 at an equilibrium),
+    /// recomputed from scratch.
+    pub nash_gap: f64,
+    /// Whether the profile is a pure Nash equilibrium (certified from scratch).
+    pub nash_equilibrium: bool,
+    /// Turn order.
+    pub order: Order,
+    /// Start profile.
+    pub start: Start,
+    /// Whether the instance is one where the game has the potential below.
+    pub potential_game: bool,
+    /// Rosenthal-type potential of the final profile, where defined.
+    pub potential: Option<f64>,
 }
 
 impl Solver for BestResponse {
@@ -209,13 +230,15 @@ impl Solver for BestResponse {
     fn description(&self) -> &'static str {
         "selfish users' best responses to a certified pure Nash equilibrium (round robin from all-local)"
     }
-    fn solve(&self, inst: &Instance, limits: &Limits) -> Result<Outcome> {
-        let start = Instant::now();
+    fn is_seeded(&self) -> bool {
+        self.params.order == Order::Random
+    }
+    fn search(&self, inst: &Instance, budget: &Budget<'_>) -> Result<Answer> {
         let p = self.params;
         let model = Model::new(inst);
         let mut state = State::from_assignment(&model, &self.start_profile(inst)?)?;
         let options: Vec<Choice> = Choice::all(inst).collect();
-        let mut rng = ChaCha8Rng::seed_from_u64(limits.seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(budget.seed);
         let mut turn: Vec<usize> = (0..inst.n_users()).collect();
         let mut stats = Stats::default();
         let (mut rounds, mut moves) = (0u64, 0u64);
@@ -224,7 +247,7 @@ impl Solver for BestResponse {
             if rounds >= p.max_rounds {
                 break Status::IterationLimit;
             }
-            if limits.timed_out(start) {
+            if budget.timed_out() {
                 break Status::TimeLimit;
             }
             if p.order == Order::Random {
@@ -259,31 +282,20 @@ impl Solver for BestResponse {
             None => nash_gap(inst, &assignment)?,
         };
         let phi = potential(&State::from_assignment(&model, &assignment)?);
-        stats.extra.insert("rounds".into(), json!(rounds));
-        stats.extra.insert("moves".into(), json!(moves));
-        stats.extra.insert("nash_gap".into(), json!(gap));
-        stats.extra.insert("nash_equilibrium".into(), json!(nash));
-        stats
-            .extra
-            .insert("order".into(), json!(format!("{:?}", p.order)));
-        stats
-            .extra
-            .insert("start".into(), json!(format!("{:?}", p.start)));
-        stats
-            .extra
-            .insert("potential_game".into(), json!(phi.is_some()));
-        if let Some(phi) = phi {
-            stats.extra.insert("potential".into(), json!(phi));
-        }
-        let out = Outcome::new(self.name(), inst, assignment, start, status, None, stats)?;
-        let social = out.objective;
-        let mut out = out;
-        out.stats.extra.insert("social_cost".into(), json!(social));
-        Ok(if p.order == Order::Random {
-            out.with_seed(limits.seed)
-        } else {
-            out
-        })
+        let diagnostics = BestResponseDiagnostics {
+            rounds,
+            moves,
+            nash_gap: gap,
+            nash_equilibrium: nash,
+            order: p.order,
+            start: p.start,
+            potential_game: phi.is_some(),
+            potential: phi,
+        };
+        Ok(Answer::new(assignment)
+            .with_status(status)
+            .with_stats(stats)
+            .with_diagnostics(Diagnostics::BestResponse(diagnostics)))
     }
 }
 
@@ -310,10 +322,13 @@ mod tests {
                 },
             };
             let out = s.solve(&inst, &Limits::default()).unwrap();
-            assert_eq!(out.status, Status::Converged);
-            assert!(out.evaluation.feasible());
-            assert_eq!(out.stats.extra["nash_equilibrium"], json!(true));
-            assert!(out.stats.extra["nash_gap"].as_f64().unwrap() <= 1e-6);
+            assert_eq!(out.status(), Status::Converged);
+            assert!(out.evaluation().feasible());
+            let Diagnostics::BestResponse(d) = out.diagnostics() else {
+                panic!("best-response diagnostics")
+            };
+            assert!(d.nash_equilibrium);
+            assert!(d.nash_gap <= 1e-6);
         }
     }
 
@@ -334,7 +349,10 @@ mod tests {
         };
         let out = s.solve(&inst, &Limits::default()).unwrap();
         // From all-local, the first round moves someone, so one round cannot certify.
-        assert!(out.stats.extra["moves"].as_u64().unwrap() > 0);
-        assert_eq!(out.status, Status::IterationLimit);
+        let Diagnostics::BestResponse(d) = out.diagnostics() else {
+            panic!("best-response diagnostics")
+        };
+        assert!(d.moves > 0);
+        assert_eq!(out.status(), Status::IterationLimit);
     }
 }

@@ -11,13 +11,11 @@
 //! user's options in [`Choice::all`] order) whose objective is strictly below all
 //! earlier ones.
 
-use std::time::Instant;
-
 use crate::assignment::Choice;
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::model::{Model, State};
-use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{Answer, Bound, Budget, Solver, Stats, Status};
 
 const NAME: &str = "exhaustive";
 
@@ -61,8 +59,7 @@ struct Search<'s, 'm, 'a> {
     home: Vec<Choice>,
     best: Option<(f64, Vec<Choice>)>,
     leaves: u64,
-    limits: &'s Limits,
-    start: Instant,
+    budget: &'s Budget<'s>,
     stopped: Option<Status>,
 }
 
@@ -98,9 +95,9 @@ impl Search<'_, '_, '_> {
             let a = (0..self.options.len()).map(|i| self.state.choice(i));
             self.best = Some((obj, a.collect()));
         }
-        if self.limits.node_limit.is_some_and(|n| self.leaves >= n) {
+        if self.budget.node_limit.is_some_and(|n| self.leaves >= n) {
             self.stopped = Some(Status::NodeLimit);
-        } else if self.leaves % 4096 == 0 && self.limits.timed_out(self.start) {
+        } else if self.leaves % 4096 == 0 && self.budget.timed_out() {
             self.stopped = Some(Status::TimeLimit);
         }
     }
@@ -121,10 +118,9 @@ impl Solver for Exhaustive {
     fn is_exact(&self) -> bool {
         true
     }
-    fn solve(&self, inst: &Instance, limits: &Limits) -> Result<Outcome> {
-        let start = Instant::now();
+    fn search(&self, inst: &Instance, budget: &Budget<'_>) -> Result<Answer> {
         let size = search_size(inst);
-        if size > u128::from(limits.max_enumeration) {
+        if size > u128::from(budget.max_enumeration) {
             return Err(Error::Refused {
                 solver: NAME,
                 reason: format!(
@@ -132,7 +128,7 @@ impl Solver for Exhaustive {
                      removed for users that must offload) exceed --max-enumeration = {}; \
                      raise it or use `mip`",
                     approx_count(inst),
-                    limits.max_enumeration
+                    budget.max_enumeration
                 ),
             });
         }
@@ -145,8 +141,7 @@ impl Solver for Exhaustive {
             home,
             best: None,
             leaves: 0,
-            limits,
-            start,
+            budget,
             stopped: None,
         };
         search.dfs(0);
@@ -157,7 +152,7 @@ impl Solver for Exhaustive {
             ..Stats::default()
         };
         let status = search.stopped.unwrap_or(Status::Completed);
-        let Some((_, best)) = search.best else {
+        let Some((best_value, best)) = search.best else {
             return Err(match status {
                 Status::Completed => Error::Infeasible(format!(
                     "{}: no assignment fits the servers' max_users caps",
@@ -169,13 +164,11 @@ impl Solver for Exhaustive {
                 },
             });
         };
-        let a = crate::Assignment(best);
-        let out = Outcome::new(NAME, inst, a, start, status, None, stats)?;
-        if status != Status::Completed {
-            return Ok(out);
-        }
         // Complete: the best assignment is optimal, its objective the bound.
-        let bound = Some(out.objective);
-        Outcome::new(NAME, inst, out.assignment, start, status, bound, out.stats)
+        let bound = (status == Status::Completed).then(|| Bound::optimum(best_value));
+        Ok(Answer::new(crate::Assignment(best))
+            .with_status(status)
+            .with_bound(bound)
+            .with_stats(stats))
     }
 }

@@ -6,12 +6,10 @@
 //! rescan, from-scratch gaps) return the identical assignment; see
 //! [`super::greedy`] for the gap, the tie-break and the complexity of each.
 
-use std::time::Instant;
-
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::Model;
-use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{Answer, Budget, Solver, Stats};
 
 use super::greedy::{self, Engine, GapWeight, Phase};
 
@@ -34,13 +32,12 @@ pub fn phases(inst: &Instance) -> Vec<Phase> {
     ]
 }
 
-/// Runs GOA with the given engine.
+/// Runs GOA with the given engine: the assignment and the greedy's counters.
 ///
 /// # Errors
 /// [`crate::Error::Infeasible`] when caps leave a forced user without a server
 /// (instances that pass validation never do).
-pub fn solve_with(name: &'static str, inst: &Instance, engine: Engine) -> Result<Outcome> {
-    let start = Instant::now();
+pub fn solve_with(inst: &Instance, engine: Engine) -> Result<Answer> {
     let model = Model::new(inst);
     let mut state = greedy::start(&model);
     let mut stats = Stats::default();
@@ -51,15 +48,7 @@ pub fn solve_with(name: &'static str, inst: &Instance, engine: Engine) -> Result
         engine,
         &mut stats,
     )?;
-    Outcome::new(
-        name,
-        inst,
-        state.assignment(),
-        start,
-        Status::Completed,
-        None,
-        stats,
-    )
+    Ok(Answer::new(state.assignment()).with_stats(stats))
 }
 
 /// `goa`: the fast GOA (lazy priority queue).
@@ -73,8 +62,8 @@ impl Solver for Goa {
     fn description(&self) -> &'static str {
         "greedy offloading (GOA), lazy priority queue; same answer as goa-reference"
     }
-    fn solve(&self, inst: &Instance, _limits: &Limits) -> Result<Outcome> {
-        solve_with(self.name(), inst, Engine::Lazy)
+    fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> Result<Answer> {
+        solve_with(inst, Engine::Lazy)
     }
 }
 
@@ -89,7 +78,7 @@ impl Solver for GoaReference {
     fn description(&self) -> &'static str {
         "greedy offloading (GOA), straightforward rescan with from-scratch gaps, O(N^3 M)"
     }
-    fn solve(&self, inst: &Instance, _limits: &Limits) -> Result<Outcome> {
-        solve_with(self.name(), inst, Engine::Reference)
+    fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> Result<Answer> {
+        solve_with(inst, Engine::Reference)
     }
 }

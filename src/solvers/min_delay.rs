@@ -2,12 +2,10 @@
 //! (each user offloads while that lowers its own delay most). To stay feasible for
 //! (P), users forced by tau are placed first by phase 1 on unweighted gaps.
 
-use std::time::Instant;
-
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::Model;
-use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{Answer, Budget, Solver, Stats};
 
 use super::greedy::{self, Engine, GapWeight, Phase};
 
@@ -22,8 +20,7 @@ impl Solver for MinDelay {
     fn description(&self) -> &'static str {
         "greedy on unweighted delay gaps, uncertainty ignored (forced users placed first)"
     }
-    fn solve(&self, inst: &Instance, _limits: &Limits) -> Result<Outcome> {
-        let start = Instant::now();
+    fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> Result<Answer> {
         let model = Model::new(inst);
         let mut state = greedy::start(&model);
         let mut stats = Stats::default();
@@ -48,14 +45,6 @@ impl Solver for MinDelay {
             Engine::Lazy,
             &mut stats,
         )?;
-        Outcome::new(
-            self.name(),
-            inst,
-            state.assignment(),
-            start,
-            Status::Completed,
-            None,
-            stats,
-        )
+        Ok(Answer::new(state.assignment()).with_stats(stats))
     }
 }

@@ -31,7 +31,6 @@ mod formulation;
 pub use formulation::{decode, formulate, Formulation, MipConfig, Row, RowKind, Sense, Var};
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
 use good_lp::solvers::highs::highs;
 use good_lp::{constraint, variable, Expression, ProblemVariables, SolverModel};
@@ -41,12 +40,15 @@ use crate::assignment::{Assignment, Choice};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::model::{evaluate, Model};
-use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+use serde::Serialize;
+
+use crate::solver::{Answer, Bound, BoundKind, Budget, Diagnostics, Solver, Stats, Status};
 
 const NAME: &str = "mip";
 
-/// The bound kind of a MIP solved on an instance with interference.
-pub const RELAXATION_KIND: &str = "interference-free relaxation";
+/// The HiGHS linked into this build (the `highs-sys` crate version equals the bundled
+/// HiGHS version; a test pins this string to `Cargo.lock`).
+pub const HIGHS_VERSION: &str = "HiGHS 1.16.0 (highs-sys 1.16.0)";
 
 static HIGHS_LOCK: Mutex<()> = Mutex::new(());
 
@@ -97,10 +99,10 @@ impl Solved {
 /// [`Error::SolverFailed`] when HiGHS rejects the model or an option.
 pub fn run_highs(
     f: &Formulation,
-    limits: &Limits,
-    start: Instant,
+    budget: &Budget<'_>,
     start_columns: Option<&[f64]>,
 ) -> Result<Solved> {
+    let limits = budget.limits();
     let fail = |reason: String| Error::SolverFailed {
         solver: NAME,
         reason,
@@ -144,8 +146,8 @@ pub fn run_highs(
     set("mip_abs_gap", model.try_set_option("mip_abs_gap", 0.0))?;
     set("threads", model.try_set_option("threads", threads))?;
     set("random_seed", model.try_set_option("random_seed", seed))?;
-    if let Some(t) = limits.time_limit {
-        let left = t.saturating_sub(start.elapsed()).as_secs_f64().max(1e-6);
+    if let Some(left) = budget.remaining() {
+        let left = left.as_secs_f64().max(1e-6);
         set("time_limit", model.try_set_option("time_limit", left))?;
     }
     if let Some(nodes) = limits.node_limit {
@@ -196,24 +198,30 @@ impl Solver for Mip {
     fn is_exact(&self) -> bool {
         true
     }
-    fn solve(&self, inst: &Instance, limits: &Limits) -> Result<Outcome> {
-        let start = Instant::now();
+    fn is_seeded(&self) -> bool {
+        true
+    }
+    fn version(&self) -> Option<String> {
+        Some(HIGHS_VERSION.to_string())
+    }
+    fn search(&self, inst: &Instance, budget: &Budget<'_>) -> Result<Answer> {
+        let limits = budget.limits();
         let f = formulate(inst, &self.config)?;
         let warm = if self.config.warm_start {
-            super::goa::solve_with("goa", inst, super::greedy::Engine::Lazy)
+            super::goa::solve_with(inst, super::greedy::Engine::Lazy)
                 .ok()
-                .and_then(|o| repaired_start(inst, &f, o.assignment))
+                .and_then(|a| repaired_start(inst, &f, a.assignment))
         } else {
             None
         };
-        let mut solved = run_highs(&f, limits, start, warm.as_ref().map(|w| w.1.as_slice()))?;
+        let mut solved = run_highs(&f, budget, warm.as_ref().map(|w| w.1.as_slice()))?;
         // HiGHS 1.16 can report "Optimal" with an objective that its own incumbent does
         // not have after a start was set (seen with the unreduced formulation: objective
         // and bound 0). Check the incumbent's cost against the reported objective and,
         // when they disagree, solve again without the start.
         let mut start_discarded = false;
         if warm.is_some() && !solved.consistent(&f) {
-            solved = run_highs(&f, limits, start, None)?;
+            solved = run_highs(&f, budget, None)?;
             start_discarded = true;
         }
         let status = match solved.status {
@@ -248,13 +256,13 @@ impl Solver for Mip {
             (Some(a), Some((w, _))) if f.relaxation => {
                 let (ea, ew) = (evaluate(inst, &a)?, evaluate(inst, &w)?);
                 if ew.objective < ea.objective {
-                    (w, "goa warm start")
+                    (w, Incumbent::GoaWarmStart)
                 } else {
-                    (a, "highs")
+                    (a, Incumbent::Highs)
                 }
             }
-            (Some(a), _) => (a, "highs"),
-            (None, Some((w, _))) => (w, "goa warm start"),
+            (Some(a), _) => (a, Incumbent::Highs),
+            (None, Some((w, _))) => (w, Incumbent::GoaWarmStart),
             (None, None) => {
                 return Err(Error::SolverFailed {
                     solver: NAME,
@@ -265,31 +273,67 @@ impl Solver for Mip {
                 })
             }
         };
-        let mut stats = Stats {
+        let stats = Stats {
             iterations: solved.iterations,
             ..Stats::default()
         };
-        let extra = &mut stats.extra;
-        extra.insert("columns".into(), f.vars.len().into());
-        extra.insert("integer_columns".into(), f.n_integer().into());
-        extra.insert("rows".into(), f.rows.len().into());
-        extra.insert("highs_status".into(), format!("{:?}", solved.status).into());
-        extra.insert("highs_objective".into(), solved.objective.into());
-        extra.insert("highs_dual_bound".into(), solved.dual_bound.into());
-        extra.insert("incumbent".into(), source.into());
-        if start_discarded {
-            extra.insert("warm_start_discarded".into(), true.into());
-        }
-        let mut out = Outcome::new(NAME, inst, assignment, start, status, None, stats)?;
-        // The dual bound bounds the optimum from below, and so does anything lower:
-        // capping it at the recomputed objective only removes float noise above it.
-        let bound = solved.dual_bound.map(|b| b.min(out.objective));
-        out = Outcome::new(NAME, inst, out.assignment, start, status, bound, out.stats)?;
-        if f.relaxation && bound.is_some() {
-            out = out.with_bound_kind(RELAXATION_KIND);
-        }
-        Ok(out.with_seed(limits.seed))
+        let diagnostics = MipDiagnostics {
+            columns: f.vars.len(),
+            integer_columns: f.n_integer(),
+            rows: f.rows.len(),
+            highs_status: format!("{:?}", solved.status),
+            highs_objective: solved.objective,
+            highs_dual_bound: solved.dual_bound,
+            incumbent: source,
+            warm_start_discarded: start_discarded,
+        };
+        // The dual bound bounds the optimum of what was formulated from below: (P)
+        // itself without interference, its interference-free relaxation with it.
+        let kind = if f.relaxation {
+            BoundKind::InterferenceFreeRelaxation
+        } else {
+            BoundKind::Optimum
+        };
+        let bound = solved.dual_bound.map(|value| Bound { value, kind });
+        Ok(Answer::new(assignment)
+            .with_status(status)
+            .with_bound(bound)
+            .with_stats(stats)
+            .with_diagnostics(Diagnostics::Mip(diagnostics)))
     }
+}
+
+/// Where the MIP's returned assignment came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Incumbent {
+    /// HiGHS's own incumbent.
+    Highs,
+    /// GOA's answer given as the start (better on the true objective than HiGHS's
+    /// relaxation optimum, or HiGHS stopped before finding one).
+    GoaWarmStart,
+}
+
+/// What `mip` reports beyond the counters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MipDiagnostics {
+    /// Columns of the formulation.
+    pub columns: usize,
+    /// Integer columns.
+    pub integer_columns: usize,
+    /// Rows.
+    pub rows: usize,
+    /// HiGHS's model status.
+    pub highs_status: String,
+    /// HiGHS's own objective (a diagnostic: the reported objective is the model's).
+    pub highs_objective: f64,
+    /// HiGHS's dual bound, unscaled.
+    pub highs_dual_bound: Option<f64>,
+    /// Where the returned assignment came from.
+    pub incumbent: Incumbent,
+    /// HiGHS disagreed with its own incumbent after the warm start, so the MIP was
+    /// solved again without it.
+    pub warm_start_discarded: bool,
 }
 
 /// A start for HiGHS from a heuristic's assignment: users free to stay local whose

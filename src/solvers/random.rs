@@ -2,8 +2,6 @@
 //! ChaCha8), placed by phase 1 on unweighted gaps. Users forced by tau are always
 //! among the chosen, so the answer is feasible for (P).
 
-use std::time::Instant;
-
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -11,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::Model;
-use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{Answer, Budget, Solver, Stats};
 
 use super::greedy::{self, Engine, GapWeight, Phase};
 
@@ -23,20 +21,22 @@ impl Solver for Random {
     fn name(&self) -> &'static str {
         "random"
     }
+    fn is_seeded(&self) -> bool {
+        true
+    }
     fn description(&self) -> &'static str {
         "as many users as GOA offloads, chosen at random (seeded), placed on unweighted gaps"
     }
-    fn solve(&self, inst: &Instance, limits: &Limits) -> Result<Outcome> {
-        let start = Instant::now();
-        let target = super::goa::solve_with("goa", inst, Engine::Lazy)?
-            .evaluation
-            .offloaded;
+    fn search(&self, inst: &Instance, budget: &Budget<'_>) -> Result<Answer> {
+        let target = super::goa::solve_with(inst, Engine::Lazy)?
+            .assignment
+            .offloaded();
         let model = Model::new(inst);
         let mut state = greedy::start(&model);
         let mut stats = Stats::default();
         let (forced, mut free): (Vec<usize>, Vec<usize>) =
             (0..inst.n_users()).partition(|&i| inst.is_forced(i));
-        let mut rng = ChaCha8Rng::seed_from_u64(limits.seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(budget.seed);
         free.shuffle(&mut rng);
         free.truncate(target.saturating_sub(forced.len()));
         free.sort_unstable();
@@ -59,15 +59,6 @@ impl Solver for Random {
             Engine::Lazy,
             &mut stats,
         )?;
-        Ok(Outcome::new(
-            self.name(),
-            inst,
-            state.assignment(),
-            start,
-            Status::Completed,
-            None,
-            stats,
-        )?
-        .with_seed(limits.seed))
+        Ok(Answer::new(state.assignment()).with_stats(stats))
     }
 }

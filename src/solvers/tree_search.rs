@@ -26,15 +26,13 @@
 //! Cost: O(N K) per node (K options per user); at most `sum_k K^k` nodes. Without a
 //! time or node limit it refuses instances above [`MAX_USERS_WITHOUT_LIMIT`] users.
 
-use std::time::Instant;
-
-use serde_json::json;
+use serde::Serialize;
 
 use crate::assignment::{Assignment, Choice};
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::{evaluate, Model, State};
-use crate::solver::{approx_eq, Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{approx_eq, Answer, Bound, Budget, Diagnostics, Limits, Solver, Stats, Status};
 
 use super::best_response::BestResponse;
 use super::goa::Goa;
@@ -46,7 +44,7 @@ use super::goa::Goa;
 pub const MAX_USERS_WITHOUT_LIMIT: usize = 24;
 
 /// The order in which users are decided (depth k decides the k-th user).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 pub enum UserOrder {
     /// Index order 0, 1, ..., N-1.
     Index,
@@ -82,6 +80,19 @@ pub struct Params {
     pub incumbent: Incumbent,
 }
 
+/// What `tree-search` reports beyond the counters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TreeSearchDiagnostics {
+    /// The root node's bound.
+    pub root_bound: f64,
+    /// The solver whose answer was the first incumbent, if any.
+    pub incumbent_from: Option<String>,
+    /// The user order.
+    pub user_order: UserOrder,
+    /// Leaves a full enumeration would visit (as a float: it overflows integers).
+    pub leaves_of_full_enumeration: f64,
+}
+
 /// The `tree-search` solver.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TreeSearch {
@@ -103,8 +114,7 @@ struct Search<'s, 'm, 'a> {
     nodes: u64,
     evaluations: u64,
     stopped: Option<Status>,
-    limits: &'s Limits,
-    start: Instant,
+    budget: &'s Budget<'s>,
 }
 
 impl Search<'_, '_, '_> {
@@ -143,9 +153,9 @@ impl Search<'_, '_, '_> {
         if self.stopped.is_some() {
             return true;
         }
-        if self.limits.node_limit.is_some_and(|n| self.nodes >= n) {
+        if self.budget.node_limit.is_some_and(|n| self.nodes >= n) {
             self.stopped = Some(Status::NodeLimit);
-        } else if self.nodes % 256 == 0 && self.limits.timed_out(self.start) {
+        } else if self.nodes % 256 == 0 && self.budget.timed_out() {
             self.stopped = Some(Status::TimeLimit);
         }
         self.stopped.is_some()
@@ -222,9 +232,8 @@ impl Solver for TreeSearch {
     fn is_exact(&self) -> bool {
         true
     }
-    fn solve(&self, inst: &Instance, limits: &Limits) -> Result<Outcome> {
-        let start = Instant::now();
-        let unlimited = limits.time_limit.is_none() && limits.node_limit.is_none();
+    fn search(&self, inst: &Instance, budget: &Budget<'_>) -> Result<Answer> {
+        let unlimited = budget.time_limit.is_none() && budget.node_limit.is_none();
         if unlimited && inst.n_users() > MAX_USERS_WITHOUT_LIMIT {
             return Err(crate::Error::Refused {
                 solver: "tree-search",
@@ -239,17 +248,17 @@ impl Solver for TreeSearch {
         let model = Model::new(inst);
         let options: Vec<Choice> = Choice::all(inst).collect();
         let heuristic = Limits::default();
-        let mut first: Option<Outcome> = None;
+        let mut first = None;
         if self.params.incumbent != Incumbent::None {
             first = Some(Goa.solve(inst, &heuristic)?);
         }
         if self.params.incumbent == Incumbent::Both {
             let br = BestResponse::default().solve(inst, &heuristic)?;
-            if first.as_ref().is_none_or(|g| br.objective < g.objective) {
+            if first.as_ref().is_none_or(|g| br.objective() < g.objective()) {
                 first = Some(br);
             }
         }
-        let incumbent_source = first.as_ref().map(|o| o.algorithm.clone());
+        let incumbent_source = first.as_ref().map(|o| o.algorithm().to_string());
         let state = State::new(&model);
         let parked = (0..inst.n_users()).map(|i| model.best_local(i).0).collect();
         let mut search = Search {
@@ -257,14 +266,16 @@ impl Solver for TreeSearch {
             order: self.order(&model),
             options: &options,
             parked,
-            best: first.map(|o| (o.assignment, o.objective)),
+            best: first.map(|o| {
+                let v = o.objective();
+                (o.into_assignment(), v)
+            }),
             pruned_bound: f64::INFINITY,
             open_bound: f64::INFINITY,
             nodes: 0,
             evaluations: 0,
             stopped: None,
-            limits,
-            start,
+            budget,
         };
         let root_bound = search.bound(0);
         search.dfs(0)?;
@@ -276,7 +287,8 @@ impl Solver for TreeSearch {
             None if search.stopped.is_some() => {
                 incumbent_source = Some("goa (fallback)".into());
                 let g = Goa.solve(inst, &heuristic)?;
-                (g.assignment, g.objective)
+                let v = g.objective();
+                (g.into_assignment(), v)
             }
             None => {
                 return Err(crate::Error::Infeasible(
@@ -286,33 +298,22 @@ impl Solver for TreeSearch {
         };
         let bound = value.min(search.pruned_bound).min(search.open_bound);
         let status = search.stopped.unwrap_or(Status::Completed);
-        let mut stats = Stats {
+        let stats = Stats {
             iterations: 0,
             evaluations: search.evaluations,
             nodes: Some(search.nodes),
-            extra: serde_json::Map::new(),
         };
-        stats.extra.insert("root_bound".into(), json!(root_bound));
-        stats
-            .extra
-            .insert("incumbent_from".into(), json!(incumbent_source));
-        stats.extra.insert(
-            "user_order".into(),
-            json!(format!("{:?}", self.params.user_order)),
-        );
-        stats.extra.insert(
-            "leaves_of_full_enumeration".into(),
-            json!(super::exhaustive::search_size(inst) as f64),
-        );
-        Outcome::new(
-            self.name(),
-            inst,
-            assignment,
-            start,
-            status,
-            Some(bound),
-            stats,
-        )
+        let diagnostics = TreeSearchDiagnostics {
+            root_bound,
+            incumbent_from: incumbent_source,
+            user_order: self.params.user_order,
+            leaves_of_full_enumeration: super::exhaustive::search_size(inst) as f64,
+        };
+        Ok(Answer::new(assignment)
+            .with_status(status)
+            .with_bound(Some(Bound::optimum(bound)))
+            .with_stats(stats)
+            .with_diagnostics(Diagnostics::TreeSearch(diagnostics)))
     }
 }
 
@@ -336,11 +337,11 @@ mod tests {
                 .solve(&inst, &Limits::default())
                 .unwrap();
             assert!(approx_eq(
-                out.objective,
+                out.objective(),
                 crate::testkit::brute_force_optimum(&inst)
             ));
-            assert!(out.proven_optimal);
-            assert_eq!(out.status, Status::Completed);
+            assert!(out.proven_optimal());
+            assert_eq!(out.status(), Status::Completed);
         }
     }
 
@@ -365,9 +366,9 @@ mod tests {
             ..Limits::default()
         };
         let out = s.solve(&inst, &limits).unwrap();
-        assert_eq!(out.status, Status::NodeLimit);
-        let b = out.bound.unwrap();
-        assert!(b <= opt + 1e-12 && out.objective >= opt - 1e-12);
+        assert_eq!(out.status(), Status::NodeLimit);
+        let b = out.bound_value().unwrap();
+        assert!(b <= opt + 1e-12 && out.objective() >= opt - 1e-12);
     }
 
     #[test]
@@ -386,6 +387,6 @@ mod tests {
             ..Limits::default()
         };
         let out = TreeSearch::default().solve(&inst, &limits).unwrap();
-        assert!(out.bound.unwrap() <= out.objective);
+        assert!(out.bound_value().unwrap() <= out.objective());
     }
 }
