@@ -19,11 +19,13 @@
 //!   gap definition.
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
+//! - [`compare`]: several solvers on one instance against one reference (as `table`).
 //! - [`routing`]: quality-latency routing of queries and dialogues between device and
 //!   edge (SPEC 7): latency model, policies, shortest-path offline optimum.
 //! - [`plot`]: SVG and PNG charts.
 //! - [`queries`]: measured per-query files (JSON lines) for the generator.
 //! - [`sweep`]: Monte-Carlo sweeps over users and tau with confidence intervals.
+//! - [`poa`]: observed price of anarchy (best-response equilibria vs tree-search optima).
 //! - [`adversarial`]: instances where GOA is provably suboptimal, optima known.
 //! - [`gaps`]: optimality gaps over instance sets: records, references, statistics.
 //! - [`table`]: resumable parallel runs and gap tables (Markdown, CSV, JSON).
@@ -60,6 +62,7 @@
 
 pub mod adversarial;
 pub mod assignment;
+pub mod compare;
 pub mod error;
 pub mod gaps;
 pub mod generate;
@@ -67,6 +70,7 @@ pub mod instance;
 pub mod model;
 pub mod optima;
 pub mod plot;
+pub mod poa;
 pub mod profiles;
 pub mod queries;
 pub mod report;

@@ -11,9 +11,15 @@ use std::time::Instant;
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::Model;
-use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{Complexity, Limits, Outcome, Solver, Stats, Status};
 
 use super::greedy::{self, Engine, GapWeight, Phase};
+
+/// The running time the first seed paper states for GOA: O(N^3 M^2).
+pub const STATED_COMPLEXITY: Complexity = Complexity {
+    users: 3.0,
+    servers: 2.0,
+};
 
 /// GOA's two phases for `inst`.
 #[must_use]
@@ -73,6 +79,9 @@ impl Solver for Goa {
     fn description(&self) -> &'static str {
         "greedy offloading (GOA), lazy priority queue; same answer as goa-reference"
     }
+    fn stated_complexity(&self) -> Option<Complexity> {
+        Some(STATED_COMPLEXITY)
+    }
     fn solve(&self, inst: &Instance, _limits: &Limits) -> Result<Outcome> {
         solve_with(self.name(), inst, Engine::Lazy)
     }
@@ -88,6 +97,9 @@ impl Solver for GoaReference {
     }
     fn description(&self) -> &'static str {
         "greedy offloading (GOA), straightforward rescan with from-scratch gaps, O(N^3 M)"
+    }
+    fn stated_complexity(&self) -> Option<Complexity> {
+        Some(STATED_COMPLEXITY)
     }
     fn solve(&self, inst: &Instance, _limits: &Limits) -> Result<Outcome> {
         solve_with(self.name(), inst, Engine::Reference)
