@@ -36,6 +36,11 @@ macro_rules! usage_bail {
 }
 pub(crate) use usage_bail;
 
+/// A library error about settings that all came from flags, as bad usage.
+pub fn usage(e: llm_offload::Error) -> anyhow::Error {
+    Usage(e.to_string()).into()
+}
+
 /// The exit code of a failed command: 2 when the error (or any error it wraps) is
 /// bad usage (a [`Usage`] or an unknown solver name), 1 otherwise.
 pub fn code(e: &anyhow::Error) -> ExitCode {

@@ -65,7 +65,9 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         mean_output_tokens: a.mean_output_tokens,
         length_sigma: a.length_sigma,
         ..SynthConfig::default()
-    })?;
+    })
+    // Every setting is a flag.
+    .map_err(super::exit::usage)?;
     super::write_out(a.output.as_deref(), &set.to_json())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -64,7 +64,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     };
     let inst = match &a.queries {
         Some(path) => generate_with_queries(&cfg, &QuerySet::load(path)?)?,
-        None => generate(&cfg)?,
+        // Without a queries file every setting is a flag.
+        None => generate(&cfg).map_err(super::exit::usage)?,
     };
     super::write_out(a.output.as_deref(), &inst.to_json())?;
     Ok(ExitCode::SUCCESS)
