@@ -72,6 +72,15 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// An error about the contents of a file, with the file's path (e.g. a range
+    /// error in an instance file: `x.json: invalid instance: ...`).
+    #[error("{}: {error}", path.display())]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong in it (part of the message, so not chained again).
+        error: Box<Error>,
+    },
     /// A line of a JSON-lines or CSV input is wrong.
     #[error("{}:{line}: {message}", path.display())]
     Line {
@@ -97,6 +106,22 @@ impl Error {
             field: field.into(),
             value: value.to_string(),
             rule: rule.into(),
+        }
+    }
+
+    /// The error as raised while reading `path`: wrapped in [`Error::InFile`] unless it
+    /// already names a file ([`Error::Io`], [`Error::Json`] with the path as context,
+    /// [`Error::Line`], [`Error::InFile`]).
+    #[must_use]
+    pub fn in_file(self, path: &std::path::Path) -> Self {
+        match self {
+            Error::Io { .. } | Error::Json { .. } | Error::Line { .. } | Error::InFile { .. } => {
+                self
+            }
+            other => Error::InFile {
+                path: path.to_path_buf(),
+                error: Box::new(other),
+            },
         }
     }
 

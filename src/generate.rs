@@ -60,7 +60,7 @@ pub const MEAN_LOCAL_DELAY_S: f64 = 0.036;
 pub const BITS_PER_TOKEN: f64 = 32.0;
 
 /// Which scenario to generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scenario {
     /// The first seed paper's simulation (SPEC 6).
     #[default]
@@ -74,7 +74,7 @@ pub enum Scenario {
 /// this scenario: speed-ups depend on hardware, kernels and batch size (weight-only
 /// quantisation speeds up memory-bound decoding far more than compute-bound prefill),
 /// and perplexity on WikiText-2 is a proxy for answer quality.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VariantPreset {
     /// Llama-2 at FP16 / INT8 / INT4: Llama-2-7B on the devices, Llama-2-70B on the
     /// servers (a 10x larger model; the scenario keeps SPEC 6's 8x work ratio).

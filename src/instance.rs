@@ -17,7 +17,6 @@ use crate::uncertainty;
 /// How the objective weighs each user's delay (SPEC 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
-#[derive(clap::ValueEnum)]
 pub enum Weights {
     /// `w_i = alpha_i`: the uncertainty-weighted delay that GOA targets.
     #[default]
@@ -473,10 +472,12 @@ impl Instance {
     /// Reads and validates an instance file; an unnamed instance takes the file's stem.
     ///
     /// # Errors
-    /// [`Error::Io`] when the file cannot be read; otherwise as [`Instance::from_json`].
+    /// [`Error::Io`] when the file cannot be read; otherwise as [`Instance::from_json`],
+    /// wrapped in [`Error::InFile`] with the path when the error does not name it yet.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut inst = Self::from_json(&text, &path.display().to_string())?;
+        let mut inst =
+            Self::from_json(&text, &path.display().to_string()).map_err(|e| e.in_file(path))?;
         if inst.name == path.display().to_string() {
             inst.name = path
                 .file_stem()

@@ -20,11 +20,13 @@
 //! - [`solution`]: the solution file of SPEC 8, read and written.
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
+//! - [`compare`]: several solvers on one instance against one reference (as `table`).
 //! - [`routing`]: quality-latency routing of queries and dialogues between device and
 //!   edge (SPEC 7): latency model, policies, shortest-path offline optimum.
 //! - [`plot`]: SVG and PNG charts.
 //! - [`queries`]: measured per-query files (JSON lines) for the generator.
 //! - [`sweep`]: Monte-Carlo sweeps over users and tau with confidence intervals.
+//! - [`poa`]: observed price of anarchy (best-response equilibria vs tree-search optima).
 //! - [`adversarial`]: instances where GOA is provably suboptimal, optima known.
 //! - [`gaps`]: optimality gaps over instance sets: records, references, statistics.
 //! - [`table`]: resumable parallel runs and gap tables (Markdown, CSV, JSON).
@@ -53,7 +55,7 @@
 //!
 //! let inst = generate(&GenConfig { users: 20, seed: 1, ..GenConfig::default() })?;
 //! let out = solvers::by_name("goa")?.solve(&inst, &Limits::default())?;
-//! assert!(out.evaluation.feasible());
+//! assert!(out.evaluation().feasible());
 //! # Ok::<(), llm_offload::Error>(())
 //! ```
 
@@ -62,6 +64,7 @@
 
 pub mod adversarial;
 pub mod assignment;
+pub mod compare;
 pub mod error;
 pub mod gaps;
 pub mod generate;
@@ -69,6 +72,7 @@ pub mod instance;
 pub mod model;
 pub mod optima;
 pub mod plot;
+pub mod poa;
 pub mod profiles;
 pub mod queries;
 pub mod report;

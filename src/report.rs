@@ -38,7 +38,7 @@ pub fn outcome_text(o: &Outcome) -> String {
     let mut line = |k: &str, v: String| s.push_str(&format!("{k:<18} {v}\n"));
     line("instance", o.instance().to_string());
     line("algorithm", o.algorithm().to_string());
-    line("status", format!("{:?}", o.status()).to_lowercase());
+    line("status", o.status().to_string());
     line("objective", format!("{:.9}", o.objective()));
     if let Some(b) = o.bound_value() {
         let kind = o.bound_kind().map_or("", BoundKind::as_str);

@@ -91,6 +91,27 @@ pub enum Status {
     IterationLimit,
 }
 
+impl Status {
+    /// The status as serde writes it (`completed`, `time_limit`, ...): the one
+    /// spelling of every output, text or JSON.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Completed => "completed",
+            Status::Converged => "converged",
+            Status::TimeLimit => "time_limit",
+            Status::NodeLimit => "node_limit",
+            Status::IterationLimit => "iteration_limit",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What a proven lower bound bounds, or rather how it was obtained: every bound a
 /// solver reports is a lower bound on the optimum of (P); the kind says whether it
 /// came from the exact method's own search or from a relaxation.
@@ -448,6 +469,36 @@ impl Outcome {
     }
 }
 
+/// A running time stated as `O(N^users M^servers)`, for N users and M servers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Complexity {
+    /// Exponent of N.
+    pub users: f64,
+    /// Exponent of M.
+    pub servers: f64,
+}
+
+impl std::fmt::Display for Complexity {
+    /// `O(N^3 M^2)`; an exponent 1 is left out (`O(N^2 M)`), a factor with exponent 0
+    /// too.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let factor = |name: &str, e: f64| match e {
+            _ if e == 0.0 => None,
+            _ if e == 1.0 => Some(name.to_string()),
+            _ => Some(format!("{name}^{e}")),
+        };
+        let parts: Vec<String> = [factor("N", self.users), factor("M", self.servers)]
+            .into_iter()
+            .flatten()
+            .collect();
+        if parts.is_empty() {
+            f.write_str("O(1)")
+        } else {
+            write!(f, "O({})", parts.join(" "))
+        }
+    }
+}
+
 /// An offloading algorithm: [`Solver::search`] returns what only it knows;
 /// [`Solver::solve`] (that is, [`run`]) times it, names it and evaluates its answer.
 pub trait Solver: Send + Sync {
@@ -458,6 +509,11 @@ pub trait Solver: Send + Sync {
     /// Whether a completed run proves optimality (exact methods).
     fn is_exact(&self) -> bool {
         false
+    }
+    /// The running time the algorithm's authors state, when they state one;
+    /// `scaling` compares its fitted exponents with it.
+    fn stated_complexity(&self) -> Option<Complexity> {
+        None
     }
     /// Whether the answer depends on [`Limits::seed`] (recorded in the outcome).
     fn is_seeded(&self) -> bool {

@@ -1,5 +1,6 @@
-//! The command line on good and bad input: every bad input is a clear error naming
-//! the field and the value, with exit code 1 and no panic.
+//! The command line on good and bad input: every bad input file is a clear error
+//! naming the file, the field and the value, with exit code 1 and no panic; bad usage
+//! (unknown solver, a flag out of range) exits 2; a wrong solution exits 3.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -39,7 +40,8 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// Solving `text` fails with exit code 1 and a message containing every `needle`.
+/// Solving `text` fails with exit code 1 and a message naming the file and
+/// containing every `needle`.
 fn rejects(text: &str, needles: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "bad.json", text);
@@ -47,6 +49,7 @@ fn rejects(text: &str, needles: &[&str]) {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "input {text}\nstderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains(p.to_str().unwrap()), "file not named: {err}");
     for n in needles {
         assert!(err.contains(n), "expected {n:?} in: {err}");
     }
@@ -170,8 +173,16 @@ fn unknown_solver_and_missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "ok.json", &good().to_string());
     let o = run(&["solve", p.to_str().unwrap(), "--algo", "nope"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "bad usage: {}", stderr(&o));
     assert!(stderr(&o).contains("unknown solver `nope`") && stderr(&o).contains("goa"));
+    for args in [
+        vec!["compare", p.to_str().unwrap(), "-a", "goa,nope"],
+        vec!["scaling", "-a", "nope"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("unknown solver `nope`"), "{}", stderr(&o));
+    }
     let o = run(&["solve", "/nonexistent/x.json"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/nonexistent/x.json"));
@@ -252,12 +263,18 @@ fn generate_is_deterministic_and_validates() {
     assert_eq!(a.stdout, b.stdout);
     let c = run(&["generate", "--users", "30", "--seed", "6"]);
     assert_ne!(a.stdout, c.stdout);
+    // Flags out of range are bad usage (exit 2), named.
     let o = run(&["generate", "--users", "0"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("users"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--users") && stderr(&o).contains(">= 1"));
     let o = run(&["generate", "--users", "5", "--tau", "1.5"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("tau"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--tau") && stderr(&o).contains("[0, 1]"));
+    let o = run(&["generate", "--users", "5", "--servers", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["gen-dialogues", "--min-turns", "5", "--max-turns", "2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("max_turns"), "{}", stderr(&o));
 }
 
 #[test]
@@ -332,7 +349,7 @@ fn route_sweep_writes_csv_and_plots() {
         "route",
         example_dialogues().to_str().unwrap(),
         "--sweep",
-        "--out-dir",
+        "-o",
         dir.path().to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -364,8 +381,12 @@ fn route_rejects_bad_dialogue_files_naming_the_field() {
         "{err}"
     );
     let o = run(&["route", example_dialogues().to_str().unwrap(), "--mu", "-1"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("`mu` = -1"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--mu") && stderr(&o).contains("-1"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -463,12 +484,205 @@ fn generate_and_sweep_from_measured_queries() {
         let mut all = vec!["sweep", "--no-plots", "-o", dir.path().to_str().unwrap()];
         all.extend(args.iter().copied());
         let o = run(&all);
-        assert_eq!(
-            o.status.code(),
-            Some(if args[0] == "--users" { 2 } else { 1 }),
-            "{args:?}: {}",
-            stderr(&o)
-        );
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"));
     }
+}
+
+// ---- the command line as a new user meets it (issue 10, section 7) ----
+
+#[test]
+fn check_with_a_wrong_claimed_objective_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "ok.json", &good().to_string());
+    let o = run(&["solve", p.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let right = v["objective"].as_f64().unwrap();
+    v["objective"] = (right * 1.01).into();
+    let sol = write(&dir, "sol.json", &v.to_string());
+    for format in ["table", "json"] {
+        let c = run(&[
+            "check",
+            p.to_str().unwrap(),
+            sol.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(c.status.code(), Some(3), "{format}: {}", stderr(&c));
+        assert!(stderr(&c).contains("wrong objective"), "{}", stderr(&c));
+        if format == "table" {
+            assert!(String::from_utf8_lossy(&c.stdout).contains("DIFFERS"));
+        }
+    }
+}
+
+#[test]
+fn range_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "range.json", &with("/users/0/uncertainty", 1.3.into()));
+    for cmd in ["solve", "compare"] {
+        let o = run(&[cmd, p.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {err}");
+        assert!(
+            err.contains(&format!("{}: invalid instance", p.display()))
+                && err.contains("`users[0].uncertainty` = 1.3"),
+            "{cmd}: {err}"
+        );
+    }
+}
+
+#[test]
+fn family_names_resolve_from_any_directory() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let here = |args: &[&str]| {
+        bin()
+            .current_dir(elsewhere.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = here(&["table", "tiny", "-a", "goa", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(" goa "));
+    let o = here(&["compare", "adversarial", "-a", "goa"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("regret-n2-m2"));
+    let o = here(&["table", "no-such-family", "-a", "goa"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("no instance family") && err.contains(env!("CARGO_MANIFEST_DIR")),
+        "{err}"
+    );
+}
+
+#[test]
+fn poa_header_uses_command_line_names_and_statuses_are_snake_case() {
+    let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/instances/tiny/paper-n4-m2-s1.json");
+    let o = run(&["poa", tiny, "--max-rounds", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("best responses from all-local, round-robin order"),
+        "{out}"
+    );
+    assert!(out.contains("| iteration_limit |"), "{out}");
+    let o = run(&["poa", tiny, "--start", "goa", "--order", "random"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("from goa, random order"));
+}
+
+#[test]
+fn compare_json_has_gap_and_reference() {
+    let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/instances/tiny/paper-n4-m2-s1.json");
+    let o = run(&["compare", tiny, "-a", "goa,exhaustive", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert_eq!(r["reference"]["kind"], "optimum", "{r}");
+        assert!(r["gap"].as_f64().unwrap() >= 0.0, "{r}");
+        assert!(r.get("assignment").is_some());
+    }
+    assert_eq!(rows[1]["gap"], 0.0);
+    // Heuristics alone: gaps to the best objective found, said so.
+    let o = run(&["compare", tiny, "-a", "goa,all-local"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("gaps are to the best objective found"), "{out}");
+    assert!(out.contains("gap %"), "{out}");
+}
+
+#[test]
+fn output_options_keep_their_old_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = run(&[
+        "route",
+        example_dialogues().to_str().unwrap(),
+        "--sweep",
+        "--out-dir",
+        d,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir
+        .path()
+        .join("dialogues-n50-t1-8-s1-frontier.csv")
+        .exists());
+    for flag in ["--out", "--output"] {
+        let sub = dir.path().join(flag.trim_start_matches('-'));
+        let o = run(&[
+            "scaling",
+            "-a",
+            "goa",
+            "-n",
+            "4,6,8",
+            "--seeds",
+            "1",
+            flag,
+            sub.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{flag}: {}", stderr(&o));
+        assert!(sub.join("scaling-goa.csv").exists(), "{flag}");
+    }
+}
+
+#[test]
+fn scaling_compares_with_the_solvers_own_stated_complexity() {
+    let fit = |algo: &str| {
+        let o = run(&["scaling", "-a", algo, "-n", "4,6,8", "--seeds", "1", "-q"]);
+        assert!(o.status.success(), "{algo}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let goa = fit("goa");
+    assert!(goa.contains("the stated O(N^3 M^2) of `goa` has 3 here"), "{goa}");
+    let local = fit("all-local");
+    assert!(!local.contains("O(N^3 M^2)"), "{local}");
+    assert!(local.contains("`all-local` states no complexity"), "{local}");
+}
+
+#[test]
+fn jobs_zero_means_one_per_core_in_table_and_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/instances/tiny");
+    let o = run(&["table", tiny, "-a", "goa", "--jobs", "0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "sweep",
+        "--users",
+        "5",
+        "--tau",
+        "0.8",
+        "--runs",
+        "2",
+        "--no-plots",
+        "--jobs",
+        "0",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("meta.json")).unwrap())
+            .unwrap();
+    assert!(meta["threads"].as_u64().unwrap() >= 1);
+    // The default is one thread, as in `table`.
+    let o = run(&[
+        "sweep",
+        "--users",
+        "5",
+        "--tau",
+        "0.8",
+        "--runs",
+        "2",
+        "--no-plots",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("meta.json")).unwrap())
+            .unwrap();
+    assert_eq!(meta["threads"], 1);
 }

@@ -43,7 +43,9 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             servers: a.servers,
             ratio: a.ratio,
         }
-        .instance()?,
+        .instance()
+        // Every field of the construction is a flag.
+        .map_err(super::exit::usage)?,
         Kind::Regret => adversarial::regret()?,
     };
     super::write_out(a.output.as_deref(), &inst.to_json())?;

@@ -4,14 +4,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use llm_offload::{report, Outcome};
+use llm_offload::compare::{compare, Comparison};
+use llm_offload::gaps::RefKind;
+use llm_offload::report;
 
 use super::Format;
 
 /// Arguments of `compare`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Instance files or directories of them.
+    /// Instance files or directories of them; a bare family name (`tiny`) means
+    /// `instances/<name>` (here, or in the bundled library).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Comma-separated solvers (default: all registered).
@@ -38,18 +41,13 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let mut json = Vec::new();
     for path in super::instance_paths(&a.inputs)? {
         let inst = super::load(&path)?;
-        let mut outs: Vec<Outcome> = Vec::new();
-        for s in &chosen {
-            match s.solve(&inst, &limits) {
-                Ok(o) => outs.push(o),
-                Err(e) => eprintln!("{}: {e}", inst.name),
-            }
+        let c = compare(&inst, &path.display().to_string(), &chosen, &limits);
+        for (_, e) in &c.errors {
+            eprintln!("{}: {e}", inst.name);
         }
-        let reference = outs
-            .iter()
-            .filter(|o| o.proven_optimal() && o.bound_kind() == Some(llm_offload::BoundKind::Optimum))
-            .map(|o| o.objective())
-            .reduce(f64::min);
+        for w in &c.warnings {
+            eprintln!("warning: {w}");
+        }
         match a.format {
             Format::Table => {
                 outln!(
@@ -61,31 +59,41 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                     if inst.interference { "on" } else { "off" },
                     inst.weights
                 );
-                // Without a proven optimum, gaps are taken to the best proven lower
-                // bound (every bound is one, whatever it relaxes): each is then an
-                // upper bound on the true gap, and the note says so.
-                let best_bound = outs
-                    .iter()
-                    .filter_map(|o| o.bound_value().map(|b| (b, o)))
-                    .max_by(|x, y| x.0.total_cmp(&y.0));
-                match (reference, best_bound) {
-                    (None, Some((b, o))) => {
-                        outln!(
-                            "note: no solver proved optimality; gaps are to the best lower \
-                             bound, {b:.6} from {} ({}), so each is an upper bound on the true gap\n",
-                            o.algorithm(),
-                            o.bound_kind().map_or("bound", llm_offload::BoundKind::as_str)
-                        );
-                        outln!("{}", report::comparison(&outs, Some(b)));
-                    }
-                    _ => outln!("{}", report::comparison(&outs, reference)),
-                }
+                print_note(&c);
+                outln!(
+                    "{}",
+                    report::comparison(&c.outcomes, c.reference.map(|r| r.value))
+                );
             }
-            Format::Json => json.extend(outs.iter().map(Outcome::to_json)),
+            Format::Json => json.extend(c.json()),
         }
     }
     if a.format == Format::Json {
         outln!("{}", serde_json::to_string_pretty(&json)?);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says what the gaps mean when the reference is not a proven optimum.
+fn print_note(c: &Comparison) {
+    match c.reference.map(|r| r.kind) {
+        Some(RefKind::Bound) => {
+            // Every bound is a lower bound, whatever it relaxes: each gap is then an
+            // upper bound on the true gap.
+            if let Some((b, o)) = c.best_bound() {
+                outln!(
+                    "note: no solver proved optimality; gaps are to the best lower \
+                     bound, {b:.6} from {} ({}), so each is an upper bound on the true gap\n",
+                    o.algorithm(),
+                    o.bound_kind().map_or("bound", llm_offload::BoundKind::as_str)
+                );
+            }
+        }
+        Some(RefKind::BestKnown) => outln!(
+            "note: no solver proved optimality or gave a bound; gaps are to the best \
+             objective found, {:.6}, so each is a lower bound on the true gap\n",
+            c.reference.map_or(f64::NAN, |r| r.value)
+        ),
+        Some(RefKind::Optimum) | None => {}
+    }
 }

@@ -7,14 +7,16 @@ use std::process::ExitCode;
 use anyhow::Result;
 use llm_offload::solvers::mip::{export, formulate, MipConfig};
 
+use super::choices::MipFormat;
+
 /// Arguments of `export-mip`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Instance file (JSON, SPEC 8).
     instance: PathBuf,
     /// File format.
-    #[arg(long, value_enum, default_value_t = export::Format::Lp)]
-    format: export::Format,
+    #[arg(long, value_enum, default_value_t = MipFormat::Lp)]
+    format: MipFormat,
     /// The formulation exactly as SPEC 5 states it, without the exact reductions.
     #[arg(long)]
     plain: bool,
@@ -40,7 +42,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let f = formulate(&inst, &config)?;
     super::write_out(
         a.output.as_deref(),
-        &export::write(&f, a.format, &inst.name),
+        &export::write(&f, a.format.into(), &inst.name),
     )?;
     if a.output.is_some() {
         eprintln!(

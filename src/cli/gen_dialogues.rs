@@ -10,13 +10,13 @@ use llm_offload::routing::synth::{generate, SynthConfig};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Number of dialogues.
-    #[arg(long, short = 'n', default_value_t = 50)]
+    #[arg(long, short = 'n', default_value_t = 50, value_parser = super::parse::at_least_one)]
     dialogues: usize,
     /// Seed (same seed and settings, same bytes).
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Fewest turns per dialogue (1 with --max-turns 1: single queries).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::parse::at_least_one)]
     min_turns: usize,
     /// Most turns per dialogue.
     #[arg(long, default_value_t = 8)]
@@ -65,7 +65,9 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         mean_output_tokens: a.mean_output_tokens,
         length_sigma: a.length_sigma,
         ..SynthConfig::default()
-    })?;
+    })
+    // Every setting is a flag.
+    .map_err(super::exit::usage)?;
     super::write_out(a.output.as_deref(), &set.to_json())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use llm_offload::generate::{generate, generate_with_queries, GenConfig, Scenario, VariantPreset};
-use llm_offload::instance::Weights;
+use llm_offload::generate::{generate, generate_with_queries, GenConfig};
 use llm_offload::queries::QuerySet;
+
+use super::choices::{Scenario, VariantPreset, Weights};
 
 /// Arguments of `generate`.
 #[derive(Debug, clap::Args)]
@@ -15,16 +16,16 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Scenario::Paper)]
     scenario: Scenario,
     /// Number of users N.
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', value_parser = super::parse::at_least_one)]
     users: usize,
     /// Seed (same seed, same bytes).
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Number of edge servers M (placed on a grid; the paper's layout for 4).
-    #[arg(long, short = 'm', default_value_t = 4)]
+    #[arg(long, short = 'm', default_value_t = 4, value_parser = super::parse::at_least_one)]
     servers: usize,
     /// Accuracy threshold: users with uncertainty above it must offload.
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = 0.8, value_parser = super::parse::unit_interval)]
     tau: f64,
     /// Delay weights of the objective.
     #[arg(long, value_enum, default_value_t = Weights::Uncertainty)]
@@ -38,7 +39,7 @@ pub struct Args {
     variants: Option<VariantPreset>,
     /// Weight of the perplexity penalty in each user's cost (weighted seconds per
     /// perplexity point; default: the preset's, 0 without variants).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse::non_negative)]
     lambda: Option<f64>,
     /// Draw the users' queries from this measured JSON-lines file (docs/queries.md);
     /// positions, channels and compute are generated as usual.
@@ -51,19 +52,20 @@ pub struct Args {
 
 pub fn run(a: &Args) -> Result<ExitCode> {
     let cfg = GenConfig {
-        scenario: a.scenario,
+        scenario: a.scenario.into(),
         users: a.users,
         servers: a.servers,
         seed: a.seed,
         tau: a.tau,
-        weights: a.weights,
+        weights: a.weights.into(),
         interference: !a.no_interference,
-        variants: a.variants,
+        variants: a.variants.map(Into::into),
         lambda: a.lambda,
     };
     let inst = match &a.queries {
         Some(path) => generate_with_queries(&cfg, &QuerySet::load(path)?)?,
-        None => generate(&cfg)?,
+        // Without a queries file every setting is a flag.
+        None => generate(&cfg).map_err(super::exit::usage)?,
     };
     super::write_out(a.output.as_deref(), &inst.to_json())?;
     Ok(ExitCode::SUCCESS)

@@ -11,11 +11,15 @@ macro_rules! out {
 }
 
 mod adversarial;
+mod choices;
 mod compare;
+mod exit;
 mod export_mip;
 mod gen_dialogues;
 mod generate;
+mod parse;
 mod poa;
+mod progress;
 mod route;
 mod scaling;
 mod solve;
@@ -35,6 +39,9 @@ use llm_offload::Instance;
 #[derive(Debug, Parser)]
 #[command(name = "llm-offload", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    /// No progress bars (they are drawn on stderr only when it is a terminal).
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,11 +82,12 @@ enum Command {
 /// Parses the arguments, runs the command and maps errors to exit codes.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    progress::set_quiet(cli.quiet);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            exit::code(&e)
         }
     }
 }
@@ -123,11 +131,42 @@ pub enum Format {
     Json,
 }
 
+/// Where a bare family name (`small`) is looked up, in order: `./instances/NAME`,
+/// then the bundled library of the crate this binary was built from.
+fn family_dirs(name: &Path) -> [PathBuf; 2] {
+    [
+        Path::new("instances").join(name),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("instances")
+            .join(name),
+    ]
+}
+
+/// `p` itself, or for a bare name that is no file here (`small`), the instance family
+/// of that name (see [`family_dirs`]).
+fn resolve_family(p: &Path) -> Result<PathBuf> {
+    if p.exists() || p.components().count() != 1 || p.extension().is_some() {
+        return Ok(p.to_path_buf());
+    }
+    let dirs = family_dirs(p);
+    if let Some(d) = dirs.iter().find(|d| d.is_dir()) {
+        return Ok(d.clone());
+    }
+    anyhow::bail!(
+        "{}: no such file or directory, and no instance family of that name in {} or {}",
+        p.display(),
+        dirs[0].display(),
+        dirs[1].display()
+    )
+}
+
 /// Instance files named on the command line: files as given, directories expanded to
-/// their `*.json` files in name order.
+/// their `*.json` files in name order, a bare family name (`small`) to the bundled
+/// family's directory wherever the command runs.
 pub fn instance_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in inputs {
+        let p = &resolve_family(p)?;
         if p.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("reading directory {}", p.display()))?

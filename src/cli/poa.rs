@@ -6,16 +6,17 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use llm_offload::report::{markdown_table, opt};
-use llm_offload::solvers::best_response::{BestResponse, Order, Params, Start};
-use llm_offload::solvers::tree_search::TreeSearch;
-use llm_offload::{Limits, Solver, Status};
+use llm_offload::poa;
+use llm_offload::solvers::best_response::Params;
 
+use super::choices::{spelling, Order, Start};
 use super::Format;
 
 /// Arguments of `poa`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Instance files or directories of them.
+    /// Instance files or directories of them; a bare family name (`tiny`) means
+    /// `instances/<name>` (here, or in the bundled library).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Turn order of the best responses.
@@ -40,58 +41,23 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
-    let br = BestResponse {
-        params: Params {
-            order: a.order,
-            start: a.start,
-            max_rounds: a.max_rounds,
-        },
+    let params = Params {
+        order: a.order.into(),
+        start: a.start.into(),
+        max_rounds: a.max_rounds,
     };
     let exact_limits = super::solve::limits(a.time_limit, None, a.seed, 1)?;
-    let br_limits = Limits {
-        seed: a.seed,
-        ..Limits::default()
-    };
-    let mut rows = Vec::new();
-    let mut json = Vec::new();
-    let mut ratios = Vec::new();
-    for path in super::instance_paths(&a.inputs)? {
-        let inst = super::load(&path)?;
-        let eq = br.solve(&inst, &br_limits)?;
-        let ex = TreeSearch::default().solve(&inst, &exact_limits)?;
-        let ratio = ex.proven_optimal().then(|| eq.objective() / ex.objective());
-        if let (Some(r), Status::Converged) = (ratio, eq.status()) {
-            ratios.push(r);
-        }
-        rows.push(vec![
-            inst.name.clone(),
-            inst.n_users().to_string(),
-            format!("{:.6}", eq.objective()),
-            format!("{:?}", eq.status()).to_lowercase(),
-            eq.stats().iterations.to_string(),
-            if ex.proven_optimal() {
-                format!("{:.6}", ex.objective())
-            } else {
-                format!("> {:.6}", ex.bound_value().unwrap_or(f64::NAN))
-            },
-            opt(ratio, 4),
-            ex.stats().nodes.unwrap_or(0).to_string(),
-            format!("{:.1}", 1e3 * ex.elapsed_s()),
-        ]);
-        json.push(serde_json::json!({
-            "instance": inst.name, "users": inst.n_users(),
-            "equilibrium": eq.to_json(), "optimum": ex.to_json(), "ratio": ratio,
-        }));
-    }
-    let n = ratios.len();
-    let mean = (n > 0).then(|| ratios.iter().sum::<f64>() / n as f64);
-    let max = ratios.iter().copied().reduce(f64::max);
+    let runs = super::instance_paths(&a.inputs)?
+        .iter()
+        .map(|path| Ok(poa::measure(&super::load(path)?, params, a.seed, &exact_limits)?))
+        .collect::<Result<Vec<_>>>()?;
+    let summary = poa::summarize(&runs);
     match a.format {
         Format::Table => {
             outln!(
-                "ratio = equilibrium social cost / proven optimum (best responses from {:?}, {:?} order)\n",
-                a.start,
-                a.order
+                "ratio = equilibrium social cost / proven optimum (best responses from {}, {} order)\n",
+                spelling(&a.start),
+                spelling(&a.order)
             );
             let header = [
                 "instance",
@@ -104,19 +70,43 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                 "tree nodes",
                 "tree ms",
             ];
+            let rows = runs.iter().map(row).collect();
             outln!("{}\n", markdown_table(&header, rows));
             outln!(
-                "{n} converged equilibria with a proven optimum: mean ratio {}, max ratio {}",
-                opt(mean, 4),
-                opt(max, 4)
+                "{} converged equilibria with a proven optimum: mean ratio {}, max ratio {}",
+                summary.count,
+                opt(summary.mean_ratio, 4),
+                opt(summary.max_ratio, 4)
             );
         }
         Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "instances": json, "count": n, "mean_ratio": mean, "max_ratio": max,
+                "instances": runs.iter().map(poa::Run::json).collect::<Vec<_>>(),
+                "count": summary.count,
+                "mean_ratio": summary.mean_ratio,
+                "max_ratio": summary.max_ratio,
             }))?
         ),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn row(r: &poa::Run) -> Vec<String> {
+    let (eq, ex) = (&r.equilibrium, &r.optimum);
+    vec![
+        r.instance.clone(),
+        r.users.to_string(),
+        format!("{:.6}", eq.objective()),
+        eq.status().to_string(),
+        eq.stats().iterations.to_string(),
+        if ex.proven_optimal() {
+            format!("{:.6}", ex.objective())
+        } else {
+            format!("> {:.6}", ex.bound_value().unwrap_or(f64::NAN))
+        },
+        opt(r.ratio, 4),
+        ex.stats().nodes.unwrap_or(0).to_string(),
+        format!("{:.1}", 1e3 * ex.elapsed_s()),
+    ]
 }

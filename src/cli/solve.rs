@@ -9,6 +9,7 @@ use llm_offload::solution::SolutionFile;
 use llm_offload::solver::approx_eq;
 use llm_offload::{report, solvers, Limits, Outcome};
 
+use super::exit::usage_bail;
 use super::Format;
 
 /// Arguments of `solve`.
@@ -32,7 +33,7 @@ pub struct SolveArgs {
     #[arg(long)]
     node_limit: Option<u64>,
     /// Threads an exact solver may use.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::parse::at_least_one)]
     threads: usize,
     /// Most assignments `exhaustive` may enumerate before it refuses.
     #[arg(long, default_value_t = llm_offload::solver::DEFAULT_MAX_ENUMERATION)]
@@ -59,10 +60,12 @@ pub fn limits(
 ) -> Result<Limits> {
     let time_limit = match time_limit {
         Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
-        Some(t) => anyhow::bail!("--time-limit = {t}: must be a positive number of seconds"),
+        Some(t) => usage_bail!("--time-limit = {t}: must be a positive number of seconds"),
         None => None,
     };
-    anyhow::ensure!(threads >= 1, "--threads = 0: must be >= 1");
+    if threads == 0 {
+        usage_bail!("--threads = 0: must be >= 1");
+    }
     Ok(Limits {
         time_limit,
         node_limit,
@@ -103,15 +106,12 @@ pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
     let file = SolutionFile::load(&a.solution)?;
     let out = Outcome::of_solution_file(&inst, &file)?;
     let claimed = file.objective;
+    let differs = claimed.is_some_and(|c| !approx_eq(c, out.objective()));
     match a.format {
         Format::Table => {
             out!("{}", report::outcome_text(&out));
             if let Some(c) = claimed {
-                let verdict = if approx_eq(c, out.objective()) {
-                    "matches"
-                } else {
-                    "DIFFERS from"
-                };
+                let verdict = if differs { "DIFFERS from" } else { "matches" };
                 outln!(
                     "{:<18} {c:.9} {verdict} the recomputed objective",
                     "claimed objective"
@@ -124,12 +124,25 @@ pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
             outln!("{}", serde_json::to_string_pretty(&v)?);
         }
     }
+    let mut wrong = false;
     if !out.evaluation().feasible() {
         eprintln!(
             "infeasible: {} broken constraint(s)",
             out.evaluation().violations.len()
         );
-        return Ok(ExitCode::from(3));
+        wrong = true;
     }
-    Ok(ExitCode::SUCCESS)
+    if differs {
+        eprintln!(
+            "wrong objective: claimed {:.9}, recomputed {:.9}",
+            claimed.unwrap_or(f64::NAN),
+            out.objective()
+        );
+        wrong = true;
+    }
+    Ok(if wrong {
+        ExitCode::from(super::exit::WRONG_SOLUTION)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

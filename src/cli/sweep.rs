@@ -5,10 +5,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use llm_offload::instance::Weights;
 use llm_offload::queries::QuerySet;
 use llm_offload::sweep::{self, SweepConfig};
+
+use super::choices::Weights;
+use super::exit::usage_bail;
 
 /// Arguments of `sweep`.
 #[derive(Debug, clap::Args)]
@@ -17,10 +18,15 @@ pub struct Args {
     #[arg(long, default_value = "50:120:10", value_parser = parse_users)]
     users: UserGrid,
     /// Thresholds tau, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "0.6,0.7,0.8,0.9,1.0")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0.6,0.7,0.8,0.9,1.0",
+        value_parser = super::parse::unit_interval
+    )]
     tau: Vec<f64>,
     /// Monte-Carlo runs per point.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 500, value_parser = super::parse::at_least_one)]
     runs: usize,
     /// Comma-separated solvers; the first is the reference of the paired differences
     /// and of the across-tau figures.
@@ -36,7 +42,7 @@ pub struct Args {
     #[arg(long)]
     queries: Option<PathBuf>,
     /// Number of edge servers M.
-    #[arg(long, short = 'm', default_value_t = 4)]
+    #[arg(long, short = 'm', default_value_t = 4, value_parser = super::parse::at_least_one)]
     servers: usize,
     /// Delay weights of the objective.
     #[arg(long, value_enum, default_value_t = Weights::Uncertainty)]
@@ -48,10 +54,10 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Threshold of the all-policies figures (default: the middle of --tau).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse::unit_interval)]
     plot_tau: Option<f64>,
-    /// Worker threads (0 = one per core).
-    #[arg(long, short = 'j', default_value_t = 0)]
+    /// Worker threads (0 = one per core); the output is the same whatever the count.
+    #[arg(long, short = 'j', default_value_t = 1)]
     jobs: usize,
     /// Skip the figures (CSV only).
     #[arg(long)]
@@ -66,7 +72,7 @@ pub struct Args {
 struct UserGrid(Vec<usize>);
 
 fn parse_users(s: &str) -> Result<UserGrid, String> {
-    let num = |t: &str| t.trim().parse::<usize>().map_err(|e| format!("`{t}`: {e}"));
+    let num = |t: &str| super::parse::at_least_one(t).map_err(|e| format!("`{t}`: {e}"));
     let parts: Vec<&str> = s.split(':').collect();
     let grid = match parts.as_slice() {
         [from, to, step] => {
@@ -91,25 +97,20 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         algorithms: a.algo.clone(),
         servers: a.servers,
         seed: a.seed,
-        weights: a.weights,
+        weights: a.weights.into(),
         interference: !a.no_interference,
         queries,
     };
     let plot_tau = a.plot_tau.unwrap_or(cfg.taus[cfg.taus.len() / 2]);
-    anyhow::ensure!(
-        cfg.taus.contains(&plot_tau),
-        "--plot-tau = {plot_tau}: must be one of --tau"
-    );
+    if !cfg.taus.contains(&plot_tau) {
+        usage_bail!("--plot-tau = {plot_tau}: must be one of --tau");
+    }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.jobs)
+        .num_threads(super::parse::threads(a.jobs))
         .build()
         .context("starting worker threads")?;
-    let total = (cfg.users.len() * cfg.runs) as u64;
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} instances, {elapsed} (eta {eta})")
-            .expect("valid template"),
-    );
+    let total = cfg.users.len() * cfg.runs;
+    let bar = super::progress::bar(total, "instances");
     let start = Instant::now();
     let points = pool.install(|| sweep::run(&cfg, &|| bar.inc(1)))?;
     let elapsed = start.elapsed().as_secs_f64();

@@ -1,12 +1,10 @@
 //! `llm-offload table`: optimality-gap table of solvers over an instance set
 //! (docs/tables.md).
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use llm_offload::gaps::summarize;
 use llm_offload::table::{self, PlannedInstance, ResultsFile};
 use llm_offload::{optima, profiles};
@@ -27,7 +25,7 @@ pub enum TableFormat {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Instance files or directories; a bare family name (`small`) means
-    /// `instances/<name>`.
+    /// `instances/<name>` (here, or in the bundled library).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Comma-separated solvers (default: all registered).
@@ -43,7 +41,7 @@ pub struct Args {
     /// No per-solve time limit (exact solvers run to the end).
     #[arg(long, conflicts_with = "time_limit")]
     no_time_limit: bool,
-    /// Solves run in parallel (publish times from `--jobs 1`).
+    /// Solves run in parallel (0 = one per core; publish times from `--jobs 1`).
     #[arg(long, short = 'j', default_value_t = 1)]
     jobs: usize,
     /// Results file (CSV): every finished solve is appended at once, and solves
@@ -67,41 +65,11 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-fn resolve(inputs: &[PathBuf]) -> Vec<PathBuf> {
-    inputs
-        .iter()
-        .map(|p| {
-            let family = Path::new("instances").join(p);
-            if !p.exists() && p.components().count() == 1 && family.is_dir() {
-                family
-            } else {
-                p.clone()
-            }
-        })
-        .collect()
-}
-
-fn progress(len: usize) -> ProgressBar {
-    let pb = ProgressBar::new(len as u64);
-    if std::io::stderr().is_terminal() {
-        pb.set_draw_target(ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {pos}/{len} solves, {elapsed} (eta {eta})")
-        {
-            pb.set_style(style);
-        }
-    } else {
-        pb.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    pb
-}
-
 pub fn run(a: &Args) -> Result<ExitCode> {
     let chosen = super::chosen_solvers(&a.algo)?;
-    anyhow::ensure!(a.jobs >= 1, "--jobs = 0: must be >= 1");
     let time_limit = (!a.no_time_limit).then_some(a.time_limit);
     let limits = super::solve::limits(time_limit, None, a.seed, 1)?;
-    let plan = super::instance_paths(&resolve(&a.inputs))?
+    let plan = super::instance_paths(&a.inputs)?
         .into_iter()
         .map(|p| {
             Ok(PlannedInstance {
@@ -124,9 +92,16 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         None => None,
     };
     let todo = table::pending(&plan, &chosen, &limits, results.as_ref());
-    let pb = progress(todo);
+    let pb = super::progress::bar(todo, "solves");
     let tick = || pb.inc(1);
-    let out = table::run(&plan, &chosen, &limits, a.jobs, results.as_ref(), &tick)?;
+    let out = table::run(
+        &plan,
+        &chosen,
+        &limits,
+        super::parse::threads(a.jobs),
+        results.as_ref(),
+        &tick,
+    )?;
     pb.finish_and_clear();
     if out.skipped > 0 {
         eprintln!(
@@ -173,6 +148,6 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     Ok(if t.warnings.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(4)
+        ExitCode::from(super::exit::INCONSISTENT)
     })
 }

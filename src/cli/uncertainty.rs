@@ -16,7 +16,7 @@ pub struct Args {
     /// `-` reads standard input.
     file: PathBuf,
     /// Candidates kept after merging equal strings.
-    #[arg(long, default_value_t = DEFAULT_TOP_K)]
+    #[arg(long, default_value_t = DEFAULT_TOP_K, value_parser = super::parse::at_least_one)]
     top_k: usize,
     /// Generated token position to read (the first answer token; 0 = first).
     #[arg(long, default_value_t = 0)]
@@ -24,7 +24,6 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
-    anyhow::ensure!(a.top_k >= 1, "--top-k = 0: must be >= 1");
     let reader: Box<dyn BufRead> = if a.file.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {

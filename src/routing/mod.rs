@@ -17,6 +17,7 @@
 //! - [`frontier`]: runs over a file, sweeps of the policies' parameters, and the
 //!   matched-quality comparison of two policies.
 //! - [`synth`]: the seeded generator of synthetic dialogues.
+//! - [`report`]: the texts, CSV files and chart of `llm-offload route`.
 //!
 //! # Weighted cost
 //!
@@ -44,6 +45,7 @@ pub mod frontier;
 pub mod latency;
 pub mod optimum;
 pub mod policies;
+pub mod report;
 pub mod synth;
 
 use serde::{Deserialize, Serialize};

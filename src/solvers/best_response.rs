@@ -37,7 +37,7 @@ use crate::model::{Model, State};
 use crate::solver::{approx_eq, Answer, Budget, Diagnostics, Limits, Solver, Stats, Status};
 
 /// In which order users take their turns within a round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum Order {
     /// Users 0, 1, ..., N-1 every round.
     #[default]
@@ -47,7 +47,7 @@ pub enum Order {
 }
 
 /// The profile the dynamics start from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum Start {
     /// The `all-local` baseline: everyone on its best local option, users forced by
     /// tau placed as in GOA's phase 1 (no coordination beyond feasibility).

@@ -9,9 +9,15 @@
 use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::Model;
-use crate::solver::{Answer, Budget, Solver, Stats};
+use crate::solver::{Answer, Budget, Complexity, Solver, Stats};
 
 use super::greedy::{self, Engine, GapWeight, Phase};
+
+/// The running time the first seed paper states for GOA: O(N^3 M^2).
+pub const STATED_COMPLEXITY: Complexity = Complexity {
+    users: 3.0,
+    servers: 2.0,
+};
 
 /// GOA's two phases for `inst`.
 #[must_use]
@@ -62,6 +68,9 @@ impl Solver for Goa {
     fn description(&self) -> &'static str {
         "greedy offloading (GOA), lazy priority queue; same answer as goa-reference"
     }
+    fn stated_complexity(&self) -> Option<Complexity> {
+        Some(STATED_COMPLEXITY)
+    }
     fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> Result<Answer> {
         solve_with(inst, Engine::Lazy)
     }
@@ -77,6 +86,9 @@ impl Solver for GoaReference {
     }
     fn description(&self) -> &'static str {
         "greedy offloading (GOA), straightforward rescan with from-scratch gaps, O(N^3 M)"
+    }
+    fn stated_complexity(&self) -> Option<Complexity> {
+        Some(STATED_COMPLEXITY)
     }
     fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> Result<Answer> {
         solve_with(inst, Engine::Reference)

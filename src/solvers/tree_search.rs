@@ -44,7 +44,7 @@ use super::goa::Goa;
 pub const MAX_USERS_WITHOUT_LIMIT: usize = 24;
 
 /// The order in which users are decided (depth k decides the k-th user).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum UserOrder {
     /// Index order 0, 1, ..., N-1.
     Index,
@@ -57,7 +57,7 @@ pub enum UserOrder {
 }
 
 /// Where the first incumbent comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Incumbent {
     /// The cheaper of `goa` and `best-response`.
     #[default]

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::{Formulation, Sense};
 
 /// File formats of [`write`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// CPLEX LP format (`.lp`).
     Lp,
