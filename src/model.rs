@@ -5,7 +5,8 @@
 //! quality penalty. Solvers ask a [`Model`] or a [`State`] for delays and costs; they
 //! never compute one themselves. [`evaluate`] is the from-scratch evaluation every
 //! reported objective comes from; [`State`] is the incremental evaluator, pinned to
-//! `evaluate` by the property tests.
+//! `evaluate` by the property tests. [`DeltaState`] adds what local search needs: the
+//! change of the total objective when one user moves, every user's cost included.
 //!
 //! Monotonicity (SPEC 2): every delay is nondecreasing in every server's load, since
 //! a larger `n_j` shrinks both shares on `j` and an extra user on `j` can only add
@@ -16,6 +17,9 @@ use serde::Serialize;
 use crate::assignment::{Assignment, Choice};
 use crate::error::Result;
 use crate::instance::{Instance, Weights};
+
+mod delta;
+pub use delta::DeltaState;
 
 /// One user's delay, split as the paper reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]

@@ -1,0 +1,237 @@
+//! Objective deltas (SPEC 3): the change of the total objective of (P) when one user
+//! moves, every user's cost included, for local search and marginal-cost greedy.
+//!
+//! A move of user `i` from server `a` to option `c` changes, besides `i`'s own cost:
+//! - at `a`: one user fewer (`n_a - 1`), and `P_i G_ia` more interference when `i`
+//!   goes to another server (it now interferes at `a`);
+//! - at its new server `b`: one user more (`n_b + 1`), and `P_i G_ib` less
+//!   interference when `i` came from another server;
+//! - at every other server `l`: `P_i G_il` more interference when `i` leaves the
+//!   device, less when it returns to it, nothing when it moves between servers.
+//!
+//! The delta sums, over the servers whose load or interference changes, each served
+//! user's new cost minus its current one (current costs are cached per user and
+//! refreshed per server when a move makes them stale). Cost: O(n_a + n_b) for a move
+//! between servers; O(N) (every offloaded user) for a move to or from the device when
+//! interference is on; [`DeltaState::deltas`] prices all options of one user for the
+//! price of one such move plus O(n_b) per server `b`. Pinned to
+//! [`super::evaluate`] by the property tests (`proptests/local_search.rs`).
+
+use crate::assignment::{Assignment, Choice};
+use crate::error::Result;
+
+use super::{Model, State};
+
+/// A [`State`] that also knows which users each server serves and every user's
+/// current cost, so that it can price a move's change of the total objective.
+#[derive(Debug, Clone)]
+pub struct DeltaState<'m, 'a> {
+    state: State<'m, 'a>,
+    /// Users served by each server (unordered).
+    members: Vec<Vec<usize>>,
+    /// Position of each offloaded user in its server's `members`.
+    pos: Vec<usize>,
+    /// Every user's cost, valid unless its server is `stale`.
+    cost: Vec<f64>,
+    /// Servers whose members' cached costs are out of date.
+    stale: Vec<bool>,
+    /// Per-server scratch (terms of [`DeltaState::deltas`]).
+    scratch: Vec<f64>,
+}
+
+impl<'m, 'a> DeltaState<'m, 'a> {
+    /// The delta state of an assignment: O(N M).
+    ///
+    /// # Errors
+    /// [`crate::Error::AssignmentMismatch`] when it does not fit the instance.
+    pub fn new(model: &'m Model<'a>, a: &Assignment) -> Result<Self> {
+        Ok(Self::from_state(State::from_assignment(model, a)?))
+    }
+
+    /// Wraps a state: O(N).
+    #[must_use]
+    pub fn from_state(state: State<'m, 'a>) -> Self {
+        let m = state.load.len();
+        let n = state.choice.len();
+        let mut members = vec![Vec::new(); m];
+        let mut pos = vec![0; n];
+        for (i, c) in state.choice.iter().enumerate() {
+            if let Some(j) = c.server {
+                pos[i] = members[j].len();
+                members[j].push(i);
+            }
+        }
+        let cost = (0..n).map(|i| state.cost(i)).collect();
+        DeltaState {
+            state,
+            members,
+            pos,
+            cost,
+            stale: vec![false; m],
+            scratch: vec![0.0; m],
+        }
+    }
+
+    /// The underlying state.
+    #[must_use]
+    pub fn state(&self) -> &State<'m, 'a> {
+        &self.state
+    }
+
+    /// Users served by server `j`, in no particular order.
+    #[must_use]
+    pub fn members(&self, j: usize) -> &[usize] {
+        &self.members[j]
+    }
+
+    /// Moves user `i` to option `c`: O(M), plus the cost refresh of the servers it
+    /// touched, paid at the next price or objective query.
+    pub fn set(&mut self, i: usize, c: Choice) {
+        let old = self.state.choice[i];
+        if old == c {
+            return;
+        }
+        if let Some(a) = old.server {
+            let p = self.pos[i];
+            self.members[a].swap_remove(p);
+            if let Some(&moved) = self.members[a].get(p) {
+                self.pos[moved] = p;
+            }
+            self.stale[a] = true;
+        }
+        if let Some(b) = c.server {
+            self.pos[i] = self.members[b].len();
+            self.members[b].push(i);
+            self.stale[b] = true;
+        }
+        if self.state.model.instance().interference && old.server.is_none() != c.server.is_none()
+        {
+            // To or from the device: the interference changes at every server.
+            self.stale.iter_mut().for_each(|s| *s = true);
+        }
+        self.state.set(i, c);
+        if c.server.is_none() {
+            self.cost[i] = self.state.cost(i);
+        }
+    }
+
+    fn refresh(&mut self) {
+        for j in 0..self.stale.len() {
+            if self.stale[j] {
+                for &k in &self.members[j] {
+                    self.cost[k] = self.state.cost(k);
+                }
+                self.stale[j] = false;
+            }
+        }
+    }
+
+    /// User `i`'s current cost (refreshing stale caches first).
+    pub fn cost(&mut self, i: usize) -> f64 {
+        self.refresh();
+        self.cost[i]
+    }
+
+    /// The objective of the current assignment, summed in user order: O(N).
+    pub fn objective(&mut self) -> f64 {
+        self.refresh();
+        self.cost.iter().sum()
+    }
+
+    /// Change of the cost of server `l`'s users other than `skip` if the server had
+    /// `load` users and interference `interf`. O(n_l).
+    fn others(&self, l: usize, skip: usize, load: usize, interf: f64) -> f64 {
+        let model = self.state.model;
+        let mut sum = 0.0;
+        for &k in &self.members[l] {
+            if k != skip {
+                let c = self.state.choice[k];
+                let d = model.edge_delay(k, l, c.variant, load, interf);
+                sum += model.cost(k, c, d) - self.cost[k];
+            }
+        }
+        sum
+    }
+
+    /// Change of the total objective if user `i` alone moved to option `c`
+    /// (0 for its current option). Caps and tau are not checked here
+    /// ([`State::allows`] does that). Cost in the module docs.
+    pub fn delta_if(&mut self, i: usize, c: Choice) -> f64 {
+        let mut out = [0.0];
+        self.deltas(i, &[c], &mut out);
+        out[0]
+    }
+
+    /// The [`DeltaState::delta_if`] of each option in `options` for user `i`, written
+    /// to `out` (same length), for the price of one move to or from the device plus
+    /// O(n_b) per server `b` among the options.
+    ///
+    /// # Panics
+    /// When `out` is shorter than `options`.
+    pub fn deltas(&mut self, i: usize, options: &[Choice], out: &mut [f64]) {
+        assert!(out.len() >= options.len(), "one output per option");
+        self.refresh();
+        let model = self.state.model;
+        let m = self.state.load.len();
+        let x = |l: usize| model.interference_w(i, l);
+        let interference = model.instance().interference;
+        let cur = self.state.choice[i];
+        let own_now = self.cost[i];
+        let load = &self.state.load;
+        let interf = &self.state.interf;
+        match cur.server {
+            None => {
+                // Leaving the device: i starts interfering at every server but its own.
+                let mut sum_t = 0.0;
+                for l in 0..m {
+                    let t = if interference {
+                        self.others(l, i, load[l], interf[l] + x(l))
+                    } else {
+                        0.0
+                    };
+                    sum_t += t;
+                    self.scratch[l] = t;
+                }
+                for (o, &c) in out.iter_mut().zip(options) {
+                    let own = self.state.cost_if(i, c) - own_now;
+                    *o = match c.server {
+                        None => own,
+                        Some(b) => {
+                            own + self.others(b, i, load[b] + 1, interf[b]) + sum_t
+                                - self.scratch[b]
+                        }
+                    };
+                }
+            }
+            Some(a) => {
+                let mut leave_to_local = None;
+                let mut leave_to_server = None;
+                for (o, &c) in out.iter_mut().zip(options) {
+                    let own = self.state.cost_if(i, c) - own_now;
+                    *o = match c.server {
+                        Some(b) if b == a => own,
+                        None => {
+                            let t = *leave_to_local.get_or_insert_with(|| {
+                                let mut t = self.others(a, i, load[a] - 1, interf[a]);
+                                if interference {
+                                    for l in (0..m).filter(|&l| l != a) {
+                                        t += self.others(l, i, load[l], (interf[l] - x(l)).max(0.0));
+                                    }
+                                }
+                                t
+                            });
+                            own + t
+                        }
+                        Some(b) => {
+                            let t = *leave_to_server.get_or_insert_with(|| {
+                                self.others(a, i, load[a] - 1, interf[a] + x(a))
+                            });
+                            own + t
+                                + self.others(b, i, load[b] + 1, (interf[b] - x(b)).max(0.0))
+                        }
+                    };
+                }
+            }
+        }
+    }
+}
