@@ -65,6 +65,13 @@ proptest! {
                 let single = ds.delta_if(i, c);
                 prop_assert!(close(single, before, after), "delta_if: user {} to {:?}: {} vs {}", i, c, single, after - before);
             }
+            for u in 0..inst.n_users() {
+                let mut b = now.clone();
+                b.0.swap(i, u);
+                let after = evaluate(&inst, &b).unwrap().objective;
+                let pred = ds.swap_delta(i, u);
+                prop_assert!(close(pred, before, after), "swap_delta({}, {}): {} vs {}", i, u, pred, after - before);
+            }
             ds.set(i, options[k]);
         }
     }

@@ -141,16 +141,7 @@ impl<'m, 'a> DeltaState<'m, 'a> {
     /// Change of the cost of server `l`'s users other than `skip` if the server had
     /// `load` users and interference `interf`. O(n_l).
     fn others(&self, l: usize, skip: usize, load: usize, interf: f64) -> f64 {
-        let model = self.state.model;
-        let mut sum = 0.0;
-        for &k in &self.members[l] {
-            if k != skip {
-                let c = self.state.choice[k];
-                let d = model.edge_delay(k, l, c.variant, load, interf);
-                sum += model.cost(k, c, d) - self.cost[k];
-            }
-        }
-        sum
+        self.others_but(l, skip, skip, load, interf)
     }
 
     /// Change of the total objective if user `i` alone moved to option `c`
@@ -233,5 +224,64 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                 }
             }
         }
+    }
+
+    /// Change of the total objective if users `i` and `k` exchanged their options
+    /// (each takes the other's server and variant; every load stays the same). Caps
+    /// hold by construction; tau is not checked here. O(n_a + n_b) when both are
+    /// offloaded, O(N) when one is local and interference is on; no state change.
+    pub fn swap_delta(&mut self, i: usize, k: usize) -> f64 {
+        self.refresh();
+        let (ci, ck) = (self.state.choice[i], self.state.choice[k]);
+        if ci == ck || i == k {
+            return 0.0;
+        }
+        let model = self.state.model;
+        let m = self.state.load.len();
+        // What user u adds to the interference at l when on option c.
+        let contrib = |u: usize, c: Choice, l: usize| match c.server {
+            Some(s) if s != l => model.interference_w(u, l),
+            _ => 0.0,
+        };
+        let new_interf = |l: usize| {
+            (self.state.interf[l] - contrib(i, ci, l) - contrib(k, ck, l)
+                + contrib(i, ck, l)
+                + contrib(k, ci, l))
+            .max(0.0)
+        };
+        let own = |u: usize, c: Choice| match c.server {
+            None => model.cost(u, c, model.local_delay(u, c.variant)),
+            Some(l) => model.cost(
+                u,
+                c,
+                model.edge_delay(u, l, c.variant, self.state.load[l], new_interf(l)),
+            ),
+        };
+        let mut delta = own(i, ck) - self.cost[i] + own(k, ci) - self.cost[k];
+        let everywhere = model.instance().interference
+            && (ci.server.is_none() || ck.server.is_none());
+        for l in 0..m {
+            let touched = ci.server == Some(l) || ck.server == Some(l);
+            if !(touched || everywhere) || self.members[l].is_empty() {
+                continue;
+            }
+            // i's and k's own new costs are in `delta` already.
+            delta += self.others_but(l, i, k, self.state.load[l], new_interf(l));
+        }
+        delta
+    }
+
+    /// [`Self::others`] skipping two users.
+    fn others_but(&self, l: usize, a: usize, b: usize, load: usize, interf: f64) -> f64 {
+        let model = self.state.model;
+        let mut sum = 0.0;
+        for &u in &self.members[l] {
+            if u != a && u != b {
+                let c = self.state.choice[u];
+                let d = model.edge_delay(u, l, c.variant, load, interf);
+                sum += model.cost(u, c, d) - self.cost[u];
+            }
+        }
+        sum
     }
 }

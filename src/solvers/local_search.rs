@@ -74,7 +74,7 @@ impl Default for LocalSearchOptions {
             stall_rounds: 300,
             destroy: 0,
             swap_max_users: 400,
-            time_budget: Some(Duration::from_secs(1)),
+            time_budget: None,
         }
     }
 }
@@ -156,9 +156,14 @@ impl Search<'_> {
         moved
     }
 
-    /// First-improvement swaps of a user of `firsts` with any user at another place;
-    /// whether a swap was made.
-    fn swap_pass(&mut self, ds: &mut DeltaState<'_, '_>, firsts: &[usize]) -> bool {
+    /// First-improvement swaps of a user of `firsts` with any user at another place
+    /// (priced by [`DeltaState::swap_delta`]); the users swapped are added to `touched`.
+    fn swap_pass(
+        &mut self,
+        ds: &mut DeltaState<'_, '_>,
+        firsts: &[usize],
+        touched: &mut Vec<usize>,
+    ) -> bool {
         let inst = ds.state().model().instance();
         let n = inst.n_users();
         let mut swapped = false;
@@ -174,16 +179,13 @@ impl Search<'_> {
                 {
                     continue;
                 }
-                let d1 = ds.delta_if(i, ck);
-                ds.set(i, ck);
-                let d2 = ds.delta_if(k, ci);
-                self.evaluations += 2;
-                if d1 + d2 < -eps {
+                self.evaluations += 1;
+                if ds.swap_delta(i, k) < -eps {
+                    ds.set(i, ck);
                     ds.set(k, ci);
                     self.diag.swaps += 1;
+                    touched.extend([i, k]);
                     swapped = true;
-                } else {
-                    ds.set(i, ci);
                 }
             }
         }
@@ -191,22 +193,27 @@ impl Search<'_> {
     }
 
     /// Relocation sweeps and swap passes until neither improves, or time runs out.
+    /// Swap passes consider pairs with a user of `firsts`, then (after a swap) with
+    /// a user swapped in the previous pass.
     fn descend(&mut self, ds: &mut DeltaState<'_, '_>, firsts: &[usize]) {
-        let n = ds.state().model().instance().n_users();
         let mut row = vec![0.0; self.options.len()];
-        let all: Vec<usize> = (0..n).collect();
-        let mut swap_users = firsts;
+        let mut swap_users = firsts.to_vec();
         loop {
             while self.sweep(ds, &mut row) {
                 if self.timed_out() {
                     return;
                 }
             }
-            if !self.swaps || self.timed_out() || !self.swap_pass(ds, swap_users) {
+            if !self.swaps || self.timed_out() {
                 return;
             }
-            // After a swap, the next swap pass considers everyone.
-            swap_users = &all;
+            let mut touched = Vec::new();
+            if !self.swap_pass(ds, &swap_users, &mut touched) {
+                return;
+            }
+            touched.sort_unstable();
+            touched.dedup();
+            swap_users = touched;
         }
     }
 }
