@@ -135,12 +135,20 @@ impl<'a> Model<'a> {
         let n = load as f64;
         let sinr = self.signal_w(i, j) / (interference_w + s.noise_w);
         let rate_bps = s.bandwidth_hz / n * sinr.ln_1p() / std::f64::consts::LN_2;
-        let share = s.max_flops_per_user.min(s.flops_per_s / n);
+        let share = self.compute_share(j, load);
         Delay {
             comm_s: u.prompt_bits / rate_bps,
             comp_s: u.edge_flops * s.variants[v].work_multiplier / share,
             local_s: 0.0,
         }
+    }
+
+    /// Compute one user gets on server `j` when `load` users share it:
+    /// `c_j = min(Cmax_j, C_j / n_j)` (FLOP/s).
+    #[must_use]
+    pub fn compute_share(&self, j: usize, load: usize) -> f64 {
+        let s = &self.inst.servers[j];
+        s.max_flops_per_user.min(s.flops_per_s / load as f64)
     }
 
     /// The quality penalty of an option, `lambda * perplexity` (0 without perplexity).

@@ -33,6 +33,13 @@ pub struct DeltaState<'m, 'a> {
     pos: Vec<usize>,
     /// Every user's cost, valid unless its server is `stale`.
     cost: Vec<f64>,
+    /// Every offloaded user's weighted communication and server compute delay
+    /// (`w_k t_comm`, `w_k t_comp`), valid unless its server is `stale`.
+    wcomm: Vec<f64>,
+    wcomp: Vec<f64>,
+    /// Per server, the sums of `wcomm` and `wcomp` over its users.
+    sum_comm: Vec<f64>,
+    sum_comp: Vec<f64>,
     /// Servers whose members' cached costs are out of date.
     stale: Vec<bool>,
     /// Per-server scratch (terms of [`DeltaState::deltas`]).
@@ -62,14 +69,20 @@ impl<'m, 'a> DeltaState<'m, 'a> {
             }
         }
         let cost = (0..n).map(|i| state.cost(i)).collect();
-        DeltaState {
+        let mut ds = DeltaState {
             state,
             members,
             pos,
             cost,
-            stale: vec![false; m],
+            wcomm: vec![0.0; n],
+            wcomp: vec![0.0; n],
+            sum_comm: vec![0.0; m],
+            sum_comp: vec![0.0; m],
+            stale: vec![true; m],
             scratch: vec![0.0; m],
-        }
+        };
+        ds.refresh();
+        ds
     }
 
     /// The underlying state.
@@ -116,11 +129,22 @@ impl<'m, 'a> DeltaState<'m, 'a> {
     }
 
     fn refresh(&mut self) {
+        let model = self.state.model;
         for j in 0..self.stale.len() {
             if self.stale[j] {
+                let (mut sc, mut sp) = (0.0, 0.0);
                 for &k in &self.members[j] {
-                    self.cost[k] = self.state.cost(k);
+                    let c = self.state.choice[k];
+                    let d = self.state.delay(k);
+                    let w = model.weight(k);
+                    self.cost[k] = model.cost(k, c, d);
+                    self.wcomm[k] = w * d.comm_s;
+                    self.wcomp[k] = w * d.comp_s;
+                    sc += self.wcomm[k];
+                    sp += self.wcomp[k];
                 }
+                self.sum_comm[j] = sc;
+                self.sum_comp[j] = sp;
                 self.stale[j] = false;
             }
         }
@@ -139,9 +163,15 @@ impl<'m, 'a> DeltaState<'m, 'a> {
     }
 
     /// Change of the cost of server `l`'s users other than `skip` if the server had
-    /// `load` users and interference `interf`. O(n_l).
-    fn others(&self, l: usize, skip: usize, load: usize, interf: f64) -> f64 {
+    /// `load` users and interference `interf` (`None`: unchanged). O(n_l), or O(1)
+    /// when the interference is unchanged.
+    fn others(&self, l: usize, skip: usize, load: usize, interf: Option<f64>) -> f64 {
         self.others_but(l, skip, skip, load, interf)
+    }
+
+    /// The interference at `l` shifted by `dx` (`None` when `dx` is 0).
+    fn shifted(&self, l: usize, dx: f64) -> Option<f64> {
+        (dx != 0.0).then(|| (self.state.interf[l] + dx).max(0.0))
     }
 
     /// Change of the total objective if user `i` alone moved to option `c`
@@ -169,14 +199,13 @@ impl<'m, 'a> DeltaState<'m, 'a> {
         let cur = self.state.choice[i];
         let own_now = self.cost[i];
         let load = &self.state.load;
-        let interf = &self.state.interf;
         match cur.server {
             None => {
                 // Leaving the device: i starts interfering at every server but its own.
                 let mut sum_t = 0.0;
                 for l in 0..m {
                     let t = if interference {
-                        self.others(l, i, load[l], interf[l] + x(l))
+                        self.others(l, i, load[l], self.shifted(l, x(l)))
                     } else {
                         0.0
                     };
@@ -188,7 +217,7 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                     *o = match c.server {
                         None => own,
                         Some(b) => {
-                            own + self.others(b, i, load[b] + 1, interf[b]) + sum_t
+                            own + self.others(b, i, load[b] + 1, None) + sum_t
                                 - self.scratch[b]
                         }
                     };
@@ -203,10 +232,10 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                         Some(b) if b == a => own,
                         None => {
                             let t = *leave_to_local.get_or_insert_with(|| {
-                                let mut t = self.others(a, i, load[a] - 1, interf[a]);
+                                let mut t = self.others(a, i, load[a] - 1, None);
                                 if interference {
                                     for l in (0..m).filter(|&l| l != a) {
-                                        t += self.others(l, i, load[l], (interf[l] - x(l)).max(0.0));
+                                        t += self.others(l, i, load[l], self.shifted(l, -x(l)));
                                     }
                                 }
                                 t
@@ -215,10 +244,10 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                         }
                         Some(b) => {
                             let t = *leave_to_server.get_or_insert_with(|| {
-                                self.others(a, i, load[a] - 1, interf[a] + x(a))
+                                self.others(a, i, load[a] - 1, self.shifted(a, x(a)))
                             });
                             own + t
-                                + self.others(b, i, load[b] + 1, (interf[b] - x(b)).max(0.0))
+                                + self.others(b, i, load[b] + 1, self.shifted(b, -x(b)))
                         }
                     };
                 }
@@ -266,14 +295,37 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                 continue;
             }
             // i's and k's own new costs are in `delta` already.
-            delta += self.others_but(l, i, k, self.state.load[l], new_interf(l));
+            let dx = new_interf(l) - self.state.interf[l];
+            delta += self.others_but(l, i, k, self.state.load[l], self.shifted(l, dx));
         }
         delta
     }
 
     /// [`Self::others`] skipping two users.
-    fn others_but(&self, l: usize, a: usize, b: usize, load: usize, interf: f64) -> f64 {
+    ///
+    /// With the interference unchanged, every user's communication delay on `l` is
+    /// proportional to the load (`D n / (B log2(1 + SINR))`) and its compute delay
+    /// inversely proportional to the share, so the change is
+    /// `(n'/n - 1) sum w t_comm + (c(n)/c(n') - 1) sum w t_comp` over the others.
+    fn others_but(&self, l: usize, a: usize, b: usize, load: usize, interf: Option<f64>) -> f64 {
         let model = self.state.model;
+        let Some(interf) = interf else {
+            let n = self.state.load[l];
+            if n == 0 || load == n {
+                return 0.0;
+            }
+            let (mut sc, mut sp) = (self.sum_comm[l], self.sum_comp[l]);
+            let skips: &[usize] = if a == b { &[a] } else { &[a, b] };
+            for &u in skips {
+                if self.state.choice[u].server == Some(l) {
+                    sc -= self.wcomm[u];
+                    sp -= self.wcomp[u];
+                }
+            }
+            let ratio = load as f64 / n as f64 - 1.0;
+            let share = model.compute_share(l, n) / model.compute_share(l, load) - 1.0;
+            return sc * ratio + sp * share;
+        };
         let mut sum = 0.0;
         for &u in &self.members[l] {
             if u != a && u != b {
