@@ -5,6 +5,7 @@
 
 mod exact;
 mod game;
+mod local_search;
 mod model;
 mod routing;
 mod solvers;

@@ -5,7 +5,8 @@
 //! quality penalty. Solvers ask a [`Model`] or a [`State`] for delays and costs; they
 //! never compute one themselves. [`evaluate`] is the from-scratch evaluation every
 //! reported objective comes from; [`State`] is the incremental evaluator, pinned to
-//! `evaluate` by the property tests.
+//! `evaluate` by the property tests. [`DeltaState`] adds what local search needs: the
+//! change of the total objective when one user moves, every user's cost included.
 //!
 //! Monotonicity (SPEC 2): every delay is nondecreasing in every server's load, since
 //! a larger `n_j` shrinks both shares on `j` and an extra user on `j` can only add
@@ -16,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::assignment::{Assignment, Choice};
 use crate::error::Result;
 use crate::instance::{Instance, Weights};
+
+mod delta;
+pub use delta::DeltaState;
 
 /// One user's delay, split as the paper reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -131,12 +135,20 @@ impl<'a> Model<'a> {
         let n = load as f64;
         let sinr = self.signal_w(i, j) / (interference_w + s.noise_w);
         let rate_bps = s.bandwidth_hz / n * sinr.ln_1p() / std::f64::consts::LN_2;
-        let share = s.max_flops_per_user.min(s.flops_per_s / n);
+        let share = self.compute_share(j, load);
         Delay {
             comm_s: u.prompt_bits / rate_bps,
             comp_s: u.edge_flops * s.variants[v].work_multiplier / share,
             local_s: 0.0,
         }
+    }
+
+    /// Compute one user gets on server `j` when `load` users share it:
+    /// `c_j = min(Cmax_j, C_j / n_j)` (FLOP/s).
+    #[must_use]
+    pub fn compute_share(&self, j: usize, load: usize) -> f64 {
+        let s = &self.inst.servers[j];
+        s.max_flops_per_user.min(s.flops_per_s / load as f64)
     }
 
     /// The quality penalty of an option, `lambda * perplexity` (0 without perplexity).

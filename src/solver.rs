@@ -205,6 +205,8 @@ pub enum Diagnostics {
     BestResponse(crate::solvers::best_response::BestResponseDiagnostics),
     /// The branch and bound.
     TreeSearch(crate::solvers::tree_search::TreeSearchDiagnostics),
+    /// The iterated local search.
+    LocalSearch(crate::solvers::local_search::LocalSearchDiagnostics),
     /// A solver outside this crate: free-form, as it reports them.
     External(serde_json::Value),
 }

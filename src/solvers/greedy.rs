@@ -22,7 +22,7 @@ use std::collections::BinaryHeap;
 
 use crate::assignment::Choice;
 use crate::error::{Error, Result};
-use crate::model::{Model, State};
+use crate::model::{DeltaState, Model, State};
 use crate::solver::Stats;
 
 /// Which weights the gaps use.
@@ -115,7 +115,16 @@ pub fn run(
         .collect();
     for phase in phases {
         let placed = match engine {
-            Engine::Lazy => lazy_phase(state, phase, &edge_options, &w, &local_ref, stats),
+            Engine::Lazy => lazy_phase(
+                &mut OwnGaps {
+                    state,
+                    w: &w,
+                    local_ref: &local_ref,
+                },
+                phase,
+                &edge_options,
+                stats,
+            ),
             Engine::Reference => reference_phase(
                 state,
                 phase,
@@ -126,49 +135,142 @@ pub fn run(
                 stats,
             ),
         };
-        if phase.required && placed < phase.users.len() {
-            return Err(Error::Infeasible(format!(
-                "{} users must offload but every server is at its max_users cap",
-                phase.users.len() - placed
-            )));
-        }
+        check_placed(phase, placed)?;
     }
     Ok(())
 }
 
-fn lazy_phase(
-    state: &mut State<'_, '_>,
-    phase: &Phase,
-    options: &[Choice],
-    w: &dyn Fn(usize) -> f64,
-    local_ref: &[f64],
+/// What a greedy phase minimises and how it places a user: GOA's own gaps on a
+/// [`State`], or the marginal gaps of a [`DeltaState`].
+trait Gaps {
+    /// The state.
+    fn state(&self) -> &State<'_, '_>;
+    /// The gap of user `i` on edge option `c` in the current state.
+    fn gap(&mut self, i: usize, c: Choice) -> f64;
+    /// The gaps of user `i` on every option of `options`, into `out`.
+    fn gaps(&mut self, i: usize, options: &[Choice], out: &mut [f64]) {
+        for (o, &c) in out.iter_mut().zip(options) {
+            *o = self.gap(i, c);
+        }
+    }
+    /// Places user `i` on `c`.
+    fn place(&mut self, i: usize, c: Choice);
+}
+
+/// GOA's gap: user i's own cost on `c` minus its best local cost.
+struct OwnGaps<'s, 'm, 'a, 'w> {
+    state: &'s mut State<'m, 'a>,
+    w: &'w dyn Fn(usize) -> f64,
+    local_ref: &'w [f64],
+}
+
+impl Gaps for OwnGaps<'_, '_, '_, '_> {
+    fn state(&self) -> &State<'_, '_> {
+        self.state
+    }
+    fn gap(&mut self, i: usize, c: Choice) -> f64 {
+        (self.w)(i) * self.state.delay_if(i, c).total() + self.state.model().penalty(c)
+            - self.local_ref[i]
+    }
+    fn place(&mut self, i: usize, c: Choice) {
+        self.state.set(i, c);
+    }
+}
+
+/// The marginal gap: the change of the total objective when i joins `c`.
+struct MarginalGaps<'s, 'm, 'a> {
+    ds: &'s mut DeltaState<'m, 'a>,
+}
+
+impl Gaps for MarginalGaps<'_, '_, '_> {
+    fn state(&self) -> &State<'_, '_> {
+        self.ds.state()
+    }
+    fn gap(&mut self, i: usize, c: Choice) -> f64 {
+        self.ds.delta_if(i, c)
+    }
+    fn gaps(&mut self, i: usize, options: &[Choice], out: &mut [f64]) {
+        self.ds.deltas(i, options, out);
+    }
+    fn place(&mut self, i: usize, c: Choice) {
+        self.ds.set(i, c);
+    }
+}
+
+/// Runs greedy phases with *marginal* gaps: the gap of user `i` on edge option `c` is
+/// the change of the total objective (P) if `i` joined `c`
+/// ([`DeltaState::delta_if`]: its own cost, minus its cost where it is, plus the
+/// congestion and interference it imposes on everyone else). Same phases, same
+/// tie-break ([`GapKey`]) as [`run`].
+///
+/// [`Engine::Lazy`] is exact only when marginal gaps never decrease as users are
+/// placed, which holds with interference off (a server's users' delays are convex in
+/// its load: comm grows linearly, compute as `max(1/Cmax, n/C)`); with interference
+/// on (a user's delay is concave in the interference) `Lazy` is refused in favour of
+/// the full rescan: [`Engine::Reference`] recomputes every pending pair's gap from the
+/// current state at each step, O(N) steps x O(N (N + M)) each.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_marginal(
+    ds: &mut DeltaState<'_, '_>,
+    phases: &[Phase],
+    engine: Engine,
     stats: &mut Stats,
-) -> usize {
-    let model = state.model();
-    let gap = |state: &State<'_, '_>, i: usize, c: Choice| {
-        w(i) * state.delay_if(i, c).total() + model.penalty(c) - local_ref[i]
-    };
-    let mut pending = vec![false; model.instance().n_users()];
-    let mut heap = BinaryHeap::with_capacity(phase.users.len() * options.len());
+) -> Result<()> {
+    let inst = ds.state().model().instance();
+    let edge_options: Vec<Choice> = Choice::all(inst).filter(|c| c.server.is_some()).collect();
+    let lazy = engine == Engine::Lazy && !inst.interference;
+    let mut gaps = MarginalGaps { ds };
+    for phase in phases {
+        let placed = if lazy {
+            lazy_phase(&mut gaps, phase, &edge_options, stats)
+        } else {
+            rescan_phase(&mut gaps, phase, &edge_options, stats)
+        };
+        check_placed(phase, placed)?;
+    }
+    Ok(())
+}
+
+fn check_placed(phase: &Phase, placed: usize) -> Result<()> {
+    if phase.required && placed < phase.users.len() {
+        return Err(Error::Infeasible(format!(
+            "{} users must offload but every server is at its max_users cap",
+            phase.users.len() - placed
+        )));
+    }
+    Ok(())
+}
+
+fn lazy_phase<G: Gaps>(g: &mut G, phase: &Phase, options: &[Choice], stats: &mut Stats) -> usize {
+    let n = g.state().model().instance().n_users();
+    let mut pending = vec![false; n];
+    let mut keys = Vec::with_capacity(phase.users.len() * options.len());
+    let mut row = vec![0.0; options.len()];
     for &i in &phase.users {
         pending[i] = true;
-        for &c in options {
-            heap.push(Reverse(GapKey {
-                gap: gap(state, i, c),
+        g.gaps(i, options, &mut row);
+        for (&c, &gap) in options.iter().zip(&row) {
+            keys.push(Reverse(GapKey {
+                gap,
                 user: i,
                 choice: c,
             }));
         }
     }
-    stats.evaluations += heap.len() as u64;
+    stats.evaluations += keys.len() as u64;
+    // Keys are distinct (user, option), so the pop order does not depend on how the
+    // heap was built.
+    let mut heap = BinaryHeap::from(keys);
     let mut placed = 0;
     while let Some(Reverse(top)) = heap.pop() {
         let j = top.choice.server.expect("edge option");
-        if !pending[top.user] || state.is_full(j) {
+        if !pending[top.user] || g.state().is_full(j) {
             continue;
         }
         let fresh = GapKey {
-            gap: gap(state, top.user, top.choice),
+            gap: g.gap(top.user, top.choice),
             ..top
         };
         stats.evaluations += 1;
@@ -179,8 +281,49 @@ fn lazy_phase(
         if phase.only_negative && fresh.gap >= 0.0 {
             break;
         }
-        state.set(fresh.user, fresh.choice);
+        g.place(fresh.user, fresh.choice);
         pending[fresh.user] = false;
+        placed += 1;
+        stats.iterations += 1;
+    }
+    placed
+}
+
+/// Every step recomputes the gap of every pending pair from the current state.
+fn rescan_phase<G: Gaps>(
+    g: &mut G,
+    phase: &Phase,
+    options: &[Choice],
+    stats: &mut Stats,
+) -> usize {
+    let mut pending: Vec<usize> = phase.users.clone();
+    let mut row = vec![0.0; options.len()];
+    let mut placed = 0;
+    loop {
+        let mut best: Option<GapKey> = None;
+        for &i in &pending {
+            g.gaps(i, options, &mut row);
+            stats.evaluations += options.len() as u64;
+            for (&c, &gap) in options.iter().zip(&row) {
+                if g.state().is_full(c.server.expect("edge option")) {
+                    continue;
+                }
+                let key = GapKey {
+                    gap,
+                    user: i,
+                    choice: c,
+                };
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+        }
+        let Some(best) = best else { break };
+        if phase.only_negative && best.gap >= 0.0 {
+            break;
+        }
+        g.place(best.user, best.choice);
+        pending.retain(|&i| i != best.user);
         placed += 1;
         stats.iterations += 1;
     }

@@ -4,6 +4,8 @@
 //! |---|---|---|
 //! | `goa` | [`goa`] | GOA, lazy priority queue |
 //! | `goa-reference` | [`goa`] | GOA, straightforward rescan |
+//! | `goa-marginal` | [`goa_marginal`] | GOA's greedy on marginal total-objective gaps |
+//! | `local-search` | [`local_search`] | iterated local search on the total objective |
 //! | `all-local` | [`all_local`] | baseline |
 //! | `all-edge` | [`all_edge`] | baseline |
 //! | `random` | [`random`] | baseline (seeded) |
@@ -20,7 +22,9 @@ pub mod all_local;
 pub mod best_response;
 pub mod exhaustive;
 pub mod goa;
+pub mod goa_marginal;
 pub mod greedy;
+pub mod local_search;
 pub mod min_delay;
 pub mod mip;
 pub mod random;
@@ -35,6 +39,8 @@ pub fn all() -> Vec<Box<dyn Solver>> {
     vec![
         Box::new(goa::Goa),
         Box::new(goa::GoaReference),
+        Box::new(goa_marginal::GoaMarginal),
+        Box::new(local_search::LocalSearch::default()),
         Box::new(all_local::AllLocal),
         Box::new(all_edge::AllEdge),
         Box::new(random::Random),
