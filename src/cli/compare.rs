@@ -6,7 +6,17 @@ use std::process::ExitCode;
 use anyhow::Result;
 use llm_offload::{report, Outcome};
 
-use super::Format;
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Markdown table per instance.
+    #[default]
+    Table,
+    /// JSON array of outcomes.
+    Json,
+    /// LaTeX (booktabs) table per instance.
+    Latex,
+}
 
 /// Arguments of `compare`.
 #[derive(Debug, clap::Args)]
@@ -82,6 +92,15 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                 }
             }
             Format::Json => json.extend(outs.iter().map(Outcome::to_json)),
+            Format::Latex => {
+                let best_bound = outs.iter().filter_map(|o| o.bound).reduce(f64::max);
+                let (r, note) = match (reference, best_bound) {
+                    (Some(r), _) => (Some(r), "proven optimum"),
+                    (None, Some(b)) => (Some(b), "best proven lower bound (gaps are upper bounds)"),
+                    (None, None) => (None, ""),
+                };
+                outln!("{}", report::comparison_latex(&inst.name, &outs, r, note));
+            }
         }
     }
     if a.format == Format::Json {

@@ -13,6 +13,7 @@ macro_rules! out {
 mod adversarial;
 mod compare;
 mod export_mip;
+mod figure;
 mod gen_dialogues;
 mod generate;
 mod poa;
