@@ -409,8 +409,8 @@ pub(crate) mod metrics {
     /// Title.
     pub const TITLE_FONT: f64 = 11.0;
     /// Estimated width of one character, as a share of the font size (DejaVu Sans
-    /// averages about 0.55; a little more keeps the estimate on the safe side).
-    pub const CHAR_WIDTH: f64 = 0.6;
+    /// averages about 0.5 on these labels; a little more keeps the estimate safe).
+    pub const CHAR_WIDTH: f64 = 0.54;
     /// Height of one legend row, as a multiple of the font size.
     pub const ROW: f64 = 1.35;
     /// Length of the line sample in the legend.
@@ -420,13 +420,13 @@ pub(crate) mod metrics {
     /// Gap between the legend box and the plot's frame.
     pub const INSET: f64 = 4.0;
     /// Marker radius.
-    pub const MARKER: f64 = 3.2;
+    pub const MARKER: f64 = 2.7;
     /// Marker radius of a large scatter (more than 200 points).
     pub const SMALL_MARKER: f64 = 1.6;
     /// Half-width of an error bar's cap.
     pub const CAP: f64 = 3.0;
     /// Line width.
-    pub const LINE: f64 = 1.4;
+    pub const LINE: f64 = 1.2;
 }
 
 /// The plot area and legend box, in points from the top-left corner.

@@ -113,9 +113,13 @@ pub fn gap_share(t: &GapTable) -> Plot {
         .flat_map(|s| s.points.iter().map(|p| p.0))
         .fold(GAP_FLOOR_PCT, f64::max);
     let mut ticks = vec![Tick::major(GAP_FLOOR_PCT, "≤0.001")];
-    for (v, l) in [(0.01, "0.01"), (0.1, "0.1"), (1.0, "1"), (5.0, "5"), (10.0, "10")] {
+    for (v, l) in [(0.01, "0.01"), (0.1, "0.1"), (1.0, "1"), (5.0, "5")] {
         ticks.push(Tick::major(v, l));
     }
+    ticks.push(Tick {
+        value: 10.0,
+        label: None,
+    });
     let mut decade = 100.0;
     while decade <= 1.5 * end {
         ticks.push(Tick::major(decade, format!("{decade}")));

@@ -244,3 +244,41 @@ pub fn comparison_latex(
         notes: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{generate, GenConfig};
+    use crate::solver::Limits;
+
+    #[test]
+    fn comparison_latex_is_booktabs_with_the_best_bold_and_optima_marked() {
+        let inst = generate(&GenConfig {
+            users: 5,
+            servers: 2,
+            seed: 3,
+            ..GenConfig::default()
+        })
+        .unwrap();
+        let outs: Vec<Outcome> = ["all-local", "goa", "exhaustive"]
+            .iter()
+            .map(|s| {
+                crate::solvers::by_name(s)
+                    .unwrap()
+                    .solve(&inst, &Limits::default())
+                    .unwrap()
+            })
+            .collect();
+        let opt = outs[2].objective;
+        let tex = comparison_latex("inst_1", &outs, Some(opt), "proven optimum");
+        latex::check_well_formed(&tex).unwrap();
+        assert!(tex.contains("inst\\_1") && tex.contains("proven optimum"));
+        assert!(tex.contains(&latex::escape(GAP_DEFINITION)));
+        let exhaustive = tex.lines().find(|l| l.starts_with("exhaustive")).unwrap();
+        assert!(exhaustive.contains("$^{\\dagger}$"), "{exhaustive}");
+        assert!(exhaustive.contains("\\textbf{0.000}"), "{exhaustive}");
+        let rows: Vec<&str> = tex.lines().filter(|l| l.ends_with("\\\\")).collect();
+        assert_eq!(rows.len(), 4);
+        assert!(rows.iter().all(|r| r.matches(" & ").count() == 6));
+    }
+}

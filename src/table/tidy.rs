@@ -248,3 +248,7 @@ pub fn latex(t: &GapTable, time_limit_s: Option<f64>) -> String {
     s.push_str(&latex::render(&times));
     s
 }
+
+#[cfg(test)]
+#[path = "tidy_tests.rs"]
+mod tests;
