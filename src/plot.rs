@@ -360,8 +360,12 @@ pub enum Corner {
 pub enum LegendPlace {
     /// Inside the plot, in a corner where it covers no point, line or bar.
     Inside(Corner),
-    /// Outside the plot, on its right (no corner was free).
+    /// Outside the plot, on its right (no corner was free, and the legend is
+    /// narrow).
     Right,
+    /// Outside the plot, under the x axis label, in columns (no corner was free, and
+    /// the legend is too wide for the right side).
+    Below,
     /// No legend (no labelled series).
     None,
 }
@@ -436,13 +440,18 @@ pub(crate) struct Layout {
     pub plot: (f64, f64, f64, f64),
     /// Legend box: left, top, right, bottom (when there is a legend).
     pub legend: Option<(f64, f64, f64, f64)>,
+    /// Legend columns, and the width of one column.
+    pub columns: (usize, f64),
+    /// Top of the first note line.
+    pub notes_top: f64,
 }
 
 fn text_width(s: &str, font: f64) -> f64 {
     s.chars().count() as f64 * metrics::CHAR_WIDTH * font
 }
 
-fn legend_size(series: &[DrawnSeries]) -> Option<(f64, f64)> {
+/// Width of one legend entry and the number of labelled series.
+fn legend_entry(series: &[DrawnSeries]) -> Option<(f64, usize)> {
     let labelled: Vec<&DrawnSeries> = series.iter().filter(|s| !s.label.is_empty()).collect();
     if labelled.is_empty() {
         return None;
@@ -451,10 +460,15 @@ fn legend_size(series: &[DrawnSeries]) -> Option<(f64, f64)> {
         .iter()
         .map(|s| text_width(&s.label, metrics::FONT))
         .fold(0.0, f64::max);
-    let rows = labelled.len() as f64;
+    Some((metrics::SAMPLE + 5.0 + w, labelled.len()))
+}
+
+/// Size of a legend box of one column.
+fn legend_size(series: &[DrawnSeries]) -> Option<(f64, f64)> {
+    let (w, n) = legend_entry(series)?;
     Some((
-        2.0 * metrics::PAD + metrics::SAMPLE + 5.0 + w,
-        2.0 * metrics::PAD + rows * metrics::ROW * metrics::FONT,
+        2.0 * metrics::PAD + w,
+        2.0 * metrics::PAD + n as f64 * metrics::ROW * metrics::FONT,
     ))
 }
 
@@ -471,11 +485,28 @@ pub(crate) fn layout(fig: &Figure, place: LegendPlace) -> Layout {
         .map(|l| text_width(l, FONT))
         .fold(0.0, f64::max);
     let left = 6.0 + LABEL_FONT * 1.4 + ytick + 6.0;
-    let bottom = h - 6.0 - FONT * 1.5 - LABEL_FONT * 1.5 - fig.notes.len() as f64 * FONT * 1.3;
+    let notes_h = fig.notes.len() as f64 * FONT * 1.3;
+    let mut bottom = h - 6.0 - FONT * 1.5 - LABEL_FONT * 1.5 - notes_h;
     let size = legend_size(&fig.series);
     let mut right = w - 10.0;
+    let mut columns = (1, size.map_or(0.0, |s| s.0 - 2.0 * metrics::PAD));
+    let mut notes_top = h - 4.0 - notes_h;
     let legend = match (place, size) {
         (LegendPlace::None, _) | (_, None) => None,
+        (LegendPlace::Below, Some(_)) => {
+            let (ew, n) = legend_entry(&fig.series).unwrap_or((1.0, 1));
+            let col_w = ew + 10.0;
+            let cols = (((w - 16.0 - 2.0 * metrics::PAD) / col_w).floor() as usize).clamp(1, n);
+            let rows = n.div_ceil(cols);
+            let lh = 2.0 * metrics::PAD + rows as f64 * metrics::ROW * FONT;
+            let lw = 2.0 * metrics::PAD + cols as f64 * col_w - 10.0;
+            bottom -= lh + 4.0;
+            columns = (cols, col_w);
+            let y0 = bottom + FONT * 1.5 + LABEL_FONT * 1.5 + 4.0;
+            notes_top = y0 + lh + 3.0;
+            let x0 = ((w - lw) / 2.0).max(8.0);
+            Some((x0, y0, x0 + lw, y0 + lh))
+        }
         (LegendPlace::Right, Some((lw, lh))) => {
             right = w - 8.0 - lw - 8.0;
             Some((w - 8.0 - lw, top, w - 8.0, top + lh))
@@ -495,6 +526,8 @@ pub(crate) fn layout(fig: &Figure, place: LegendPlace) -> Layout {
     Layout {
         plot: (left, top, right, bottom),
         legend,
+        columns,
+        notes_top,
     }
 }
 
@@ -740,7 +773,9 @@ impl Plot {
     /// over every point and error bar, padded by 4 %, plus [`AxisOptions::include`];
     /// ticks), a [`look`] per series and the legend's place: the first of the upper
     /// right, upper left, lower right and lower left corners where the legend box
-    /// covers no point, sampled line or error bar, else outside on the right.
+    /// covers no point, sampled line or error bar (and takes at most 60 % of the plot's
+    /// width and height), else outside: on the right when the legend is at most 30 %
+    /// of the figure's width, below the plot in columns when wider.
     #[must_use]
     pub fn describe(&self, options: &RenderOptions) -> Figure {
         let c = &self.chart;
@@ -801,7 +836,13 @@ impl Plot {
                 });
                 fits && legend_overlap(&fig, p) == 0
             })
-            .unwrap_or(LegendPlace::Right)
+            .unwrap_or_else(|| {
+                let (w, _) = options.size_pt();
+                match legend_size(&fig.series) {
+                    Some((lw, _)) if lw > 0.3 * w => LegendPlace::Below,
+                    _ => LegendPlace::Right,
+                }
+            })
         };
         fig
     }

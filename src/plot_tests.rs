@@ -120,6 +120,20 @@ fn legend_covers_nothing() {
     assert_eq!(fig.legend, LegendPlace::Right);
     let l = layout(&fig, fig.legend);
     assert!(l.legend.unwrap().0 > l.plot.2, "the legend box lies right of the plot");
+    // Long labels go below the plot, in columns.
+    let mut wide = Plot::from(Chart {
+        series: (0..4)
+            .map(|k| line(&format!("a long label for series number {k}, with its details"), (0..=30).flat_map(|i| (0..=30).map(move |j| (f64::from(i), f64::from(j)))).collect(), Style::Points))
+            .collect(),
+        ..Chart::default()
+    });
+    wide.notes.push("a note".into());
+    let fig = wide.describe(&RenderOptions::default());
+    assert_eq!(fig.legend, LegendPlace::Below);
+    let l = layout(&fig, fig.legend);
+    let (_, y0, _, y1) = l.legend.unwrap();
+    assert!(y0 > l.plot.3 && y1 <= l.notes_top, "{l:?}");
+    assert!(l.columns.0 >= 1);
 }
 
 #[test]

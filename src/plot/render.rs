@@ -242,7 +242,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .map_err(err)?;
     }
     for (k, note) in fig.notes.iter().enumerate() {
-        let y = xlab_y + (metrics::LABEL_FONT * 1.5 + k as f64 * metrics::FONT * 1.3) * s;
+        let y = (l.notes_top + k as f64 * metrics::FONT * 1.3) * s;
         root.draw(&Text::new(
             note.clone(),
             (px(pl), px(y)),
@@ -273,9 +273,12 @@ pub(super) fn draw<DB: DrawingBackend>(
         ))
         .map_err(err)?;
         let row = metrics::ROW * metrics::FONT * s;
+        let (cols, col_w) = l.columns;
         for (i, ser) in fig.series.iter().filter(|x| !x.label.is_empty()).enumerate() {
-            let y = y0 + metrics::PAD * s + (i as f64 + 0.5) * row;
-            let (a, b) = (x0 + metrics::PAD * s, x0 + (metrics::PAD + metrics::SAMPLE) * s);
+            let (r, c) = (i / cols.max(1), i % cols.max(1));
+            let y = y0 + metrics::PAD * s + (r as f64 + 0.5) * row;
+            let xc = x0 + c as f64 * col_w * s;
+            let (a, b) = (xc + metrics::PAD * s, xc + (metrics::PAD + metrics::SAMPLE) * s);
             let colour = rgb(&ser.look);
             if let Some(d) = ser.look.dash {
                 draw_line(root, &[(a, y), (b, y)], d.0, colour, s)?;
