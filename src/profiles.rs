@@ -212,4 +212,64 @@ mod tests {
         assert_eq!(pts, vec![(0.0, 0.2), (1.0, 0.4), (2.0, 0.8)]);
         assert_eq!(cumulative_share(&[], 3, 1.0), vec![(1.0, 0.0)]);
     }
+
+    #[test]
+    fn gap_share_has_a_log_gap_axis_and_labels_the_refusals() {
+        use crate::gaps::{ClassKey, InstanceGaps, RefKind, Reference, Row};
+        use crate::plot::{RenderOptions, Scale};
+        let reference = Some(Reference {
+            value: 1.0,
+            kind: RefKind::Optimum,
+        });
+        let inst = |gaps: [Option<f64>; 2]| InstanceGaps {
+            instance: "i".into(),
+            reference,
+            per_solver: gaps.iter().map(|g| (*g, Some(0.01))).collect(),
+        };
+        let row = |solver: &str, refused| Row {
+            class: ClassKey {
+                users: 4,
+                servers: 2,
+                interference: false,
+                variants: false,
+            },
+            instances: 4,
+            references: Default::default(),
+            solver: solver.into(),
+            exact: false,
+            solved: 4 - refused,
+            failed: 0,
+            refused,
+            gaps: None,
+            time_sgm_s: None,
+            proven_optimal: None,
+            time_limits: 0,
+        };
+        let t = GapTable {
+            solvers: vec!["heur".into(), "exact".into()],
+            rows: vec![row("heur", 0), row("exact", 1)],
+            instances: vec![
+                inst([Some(0.0), Some(0.0)]),
+                inst([Some(0.002), Some(0.0)]),
+                inst([Some(0.04), Some(0.0)]),
+                inst([Some(1.2), None]),
+            ],
+            warnings: Vec::new(),
+        };
+        let fig = gap_share(&t).describe(&RenderOptions::default());
+        assert_eq!(fig.x.scale, Scale::Log);
+        let labels: Vec<&str> = fig.x.ticks.iter().filter_map(|t| t.label.as_deref()).collect();
+        assert_eq!(labels, ["≤0.001", "0.01", "0.1", "1", "5", "100"]);
+        assert!(fig.x.range.0 < GAP_FLOOR_PCT && fig.x.range.1 > 120.0);
+        assert_eq!((fig.y.range.0 < 0.0, fig.y.range.1 > 1.0), (true, true));
+        assert_eq!(fig.series.len(), 2);
+        assert_eq!(fig.series[0].label, "heur");
+        assert_eq!(fig.series[1].label, "exact (1 refused of 4)");
+        // The refusing solver's curve ends at 3/4, the other's at 1, both at the end.
+        assert_eq!(fig.series[1].points.last().unwrap().1, 0.75);
+        assert_eq!(fig.series[0].points.last().unwrap(), &(120.0, 1.0));
+        assert_eq!(fig.series[1].points.last().unwrap().0, 120.0);
+        assert_ne!(fig.series[0].look, fig.series[1].look);
+        assert!(fig.notes.iter().any(|n| n.contains("refused")));
+    }
 }

@@ -89,6 +89,7 @@ fn parse_users(s: &str) -> Result<UserGrid, String> {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
+    a.figure.options().validate()?;
     let queries = a.queries.as_deref().map(QuerySet::load).transpose()?;
     let cfg = SweepConfig {
         users: a.users.0.clone(),

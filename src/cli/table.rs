@@ -105,6 +105,7 @@ fn progress(len: usize) -> ProgressBar {
 
 pub fn run(a: &Args) -> Result<ExitCode> {
     let chosen = super::chosen_solvers(&a.algo)?;
+    a.figure.options().validate()?;
     anyhow::ensure!(a.jobs >= 1, "--jobs = 0: must be >= 1");
     let time_limit = (!a.no_time_limit).then_some(a.time_limit);
     let limits = super::solve::limits(time_limit, None, a.seed, 1)?;
