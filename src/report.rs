@@ -1,10 +1,12 @@
 //! Text reports of outcomes: one solver's answer, and the side-by-side comparison of
-//! several solvers on one instance.
+//! several solvers on one instance (Markdown, or LaTeX through [`latex`]).
 
 use comfy_table::presets::ASCII_MARKDOWN;
 use comfy_table::{Cell, CellAlignment, Table};
 
 use crate::solver::{relative_gap, BoundKind, Outcome, GAP_DEFINITION};
+
+pub mod latex;
 
 /// Formats an optional number with `digits` decimals, `-` when absent.
 #[must_use]
@@ -135,4 +137,148 @@ pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
     s.push_str(&markdown_table(&header, rows).to_string());
     s.push('\n');
     s
+}
+
+/// The comparison of `outcomes` on instance `title` as a LaTeX (booktabs) table: one
+/// row per solver with objective, gap (%) to `reference` (when given; `reference_note`
+/// says what it is, e.g. "proven optimum"), accuracy, mean delay and time. The
+/// caption states the gap definition; the best value of each column is bold (lowest
+/// objective, gap, delay and time among feasible answers; highest accuracy); `†`
+/// marks a proven optimal answer. Needs `\usepackage{booktabs}`.
+#[must_use]
+pub fn comparison_latex(
+    title: &str,
+    outcomes: &[Outcome],
+    reference: Option<f64>,
+    reference_note: &str,
+) -> String {
+    use latex::{bold_best, escape, Cell};
+    let mut header: Vec<String> = vec!["solver".into(), "objective".into()];
+    if reference.is_some() {
+        header.push("gap (\\%)".into());
+    }
+    header.extend(["accuracy", "delay (ms)", "time (ms)", "feasible"].map(String::from));
+    let feasible = |o: &Outcome| o.evaluation().feasible();
+    let col = |f: &dyn Fn(&Outcome) -> Option<f64>| -> Vec<Option<f64>> {
+        outcomes
+            .iter()
+            .map(|o| if feasible(o) { f(o) } else { None })
+            .collect()
+    };
+    let mut columns: Vec<(Vec<Cell>, Vec<Option<f64>>, bool)> = Vec::new();
+    let objective: Vec<Cell> = outcomes
+        .iter()
+        .map(|o| {
+            let mark = if o.proven_optimal() { "$^{\\dagger}$" } else { "" };
+            Cell::raw(format!("{:.6}{mark}", o.objective()))
+        })
+        .collect();
+    columns.push((objective, col(&|o| Some(o.objective())), false));
+    if let Some(r) = reference {
+        columns.push((
+            outcomes
+                .iter()
+                .map(|o| Cell::raw(format!("{:.3}", 100.0 * relative_gap(o.objective(), r))))
+                .collect(),
+            col(&|o| Some(relative_gap(o.objective(), r))),
+            false,
+        ));
+    }
+    columns.push((
+        outcomes
+            .iter()
+            .map(|o| Cell::raw(opt(o.evaluation().accuracy, 4)))
+            .collect(),
+        col(&|o| o.evaluation().accuracy),
+        true,
+    ));
+    columns.push((
+        outcomes
+            .iter()
+            .map(|o| Cell::raw(format!("{:.3}", 1e3 * o.evaluation().mean_delay_s)))
+            .collect(),
+        col(&|o| Some(o.evaluation().mean_delay_s)),
+        false,
+    ));
+    columns.push((
+        outcomes
+            .iter()
+            .map(|o| Cell::raw(format!("{:.3}", 1e3 * o.elapsed_s())))
+            .collect(),
+        col(&|o| Some(o.elapsed_s())),
+        false,
+    ));
+    for (cells, values, larger) in &mut columns {
+        bold_best(cells, values, *larger);
+    }
+    let rows = outcomes
+        .iter()
+        .enumerate()
+        .map(|(k, o)| {
+            let mut r = vec![Cell::plain(&o.algorithm())];
+            r.extend(columns.iter().map(|c| c.0[k].clone()));
+            r.push(Cell::raw(if feasible(o) { "yes" } else { "NO" }));
+            Some(r)
+        })
+        .collect();
+    let gap = if reference.is_some() {
+        format!(
+            " {}; here the reference is the {}.",
+            escape(GAP_DEFINITION),
+            escape(reference_note)
+        )
+    } else {
+        " No reference (no optimum or bound was proven): no gaps.".into()
+    };
+    let align = format!("l{}c", "r".repeat(header.len() - 2));
+    latex::render(&latex::Table {
+        caption: format!(
+            "Solvers on {}.{gap} Bold: best of the column among feasible answers; \
+             $^{{\\dagger}}$: proven optimal.",
+            escape(title)
+        ),
+        label: String::new(),
+        align,
+        header,
+        rows,
+        notes: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{generate, GenConfig};
+    use crate::solver::Limits;
+
+    #[test]
+    fn comparison_latex_is_booktabs_with_the_best_bold_and_optima_marked() {
+        let inst = generate(&GenConfig {
+            users: 5,
+            servers: 2,
+            seed: 3,
+            ..GenConfig::default()
+        })
+        .unwrap();
+        let outs: Vec<Outcome> = ["all-local", "goa", "exhaustive"]
+            .iter()
+            .map(|s| {
+                crate::solvers::by_name(s)
+                    .unwrap()
+                    .solve(&inst, &Limits::default())
+                    .unwrap()
+            })
+            .collect();
+        let opt = outs[2].objective();
+        let tex = comparison_latex("inst_1", &outs, Some(opt), "proven optimum");
+        latex::check_well_formed(&tex).unwrap();
+        assert!(tex.contains("inst\\_1") && tex.contains("proven optimum"));
+        assert!(tex.contains(&latex::escape(GAP_DEFINITION)));
+        let exhaustive = tex.lines().find(|l| l.starts_with("exhaustive")).unwrap();
+        assert!(exhaustive.contains("$^{\\dagger}$"), "{exhaustive}");
+        assert!(exhaustive.contains("\\textbf{0.000}"), "{exhaustive}");
+        let rows: Vec<&str> = tex.lines().filter(|l| l.ends_with("\\\\")).collect();
+        assert_eq!(rows.len(), 4);
+        assert!(rows.iter().all(|r| r.matches(" & ").count() == 6));
+    }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::stats::{median, ols, Fit};
 use crate::generate::{generate, GenConfig};
+use crate::plot::{Chart, Plot, Series, Style};
 use crate::solver::{Limits, Solver, Status};
 
 /// What to time.
@@ -182,6 +183,68 @@ pub fn fit_exponents(sizes: &[SizeTime]) -> Result<Exponents> {
         fit: ols(&x, &y)?,
         with_servers,
     })
+}
+
+/// The log-log chart of `algo`'s running time: per M, the medians as markers with
+/// min-max bars, and (when fitted) the fit as a line in the same colour.
+#[must_use]
+pub fn chart(algo: &str, sizes: &[SizeTime], ex: Option<&Exponents>) -> Plot {
+    let mut ms: Vec<usize> = sizes.iter().map(|z| z.servers).collect();
+    ms.sort_unstable();
+    ms.dedup();
+    let mut series = Vec::new();
+    let mut groups = Vec::new();
+    for (g, &m) in ms.iter().enumerate() {
+        let sel: Vec<&SizeTime> = sizes.iter().filter(|z| z.servers == m).collect();
+        series.push(Series {
+            label: format!("M = {m}: median"),
+            points: sel.iter().map(|z| (z.users as f64, z.median_s)).collect(),
+            errors: Some(sel.iter().map(|z| (z.min_s, z.max_s)).collect()),
+            style: Style::Points,
+        });
+        groups.push(g);
+        if let Some(ex) = ex {
+            let c = &ex.fit.coefficients;
+            let mterm = if ex.with_servers {
+                c[2] * (m as f64).ln()
+            } else {
+                0.0
+            };
+            series.push(Series {
+                label: format!("M = {m}: fit, N^{:.2}", c[1]),
+                points: sel
+                    .iter()
+                    .map(|z| {
+                        let n = z.users as f64;
+                        (n, (c[0] + c[1] * n.ln() + mterm).exp())
+                    })
+                    .collect(),
+                errors: None,
+                style: Style::Curve,
+            });
+            groups.push(g);
+        }
+    }
+    let fit = match ex {
+        Some(e) if e.with_servers => "; lines: the fit ln t = a + b ln N + c ln M",
+        Some(_) => "; lines: the fit ln t = a + b ln N",
+        None => "",
+    };
+    Plot {
+        chart: Chart {
+            title: format!("Running time of {algo}"),
+            x_label: "users N (log scale)".into(),
+            y_label: "time per solve (s, log scale)".into(),
+            series,
+            log_x: true,
+            log_y: true,
+        },
+        colour_groups: Some(groups),
+        notes: vec![format!(
+            "Markers: median over seeds; bars: fastest to slowest seed{fit}."
+        )],
+        ..Plot::default()
+    }
 }
 
 #[cfg(test)]

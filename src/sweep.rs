@@ -34,8 +34,8 @@ use crate::solvers;
 
 mod output;
 
-pub use output::{charts, points_csv, timing_csv};
 pub use crate::stats::Stat;
+pub use output::{charts, points_csv, runs_csv, timing_csv, Run};
 
 /// Sweep settings.
 ///
@@ -225,6 +225,18 @@ fn check(cfg: &SweepConfig) -> Result<Vec<Box<dyn Solver>>> {
 /// [`Error::UnknownSolver`], generator errors, a solver's error, and
 /// [`Error::SolverFailed`] when a solver returns an assignment infeasible for (P).
 pub fn run(cfg: &SweepConfig, progress: &(dyn Fn() + Sync)) -> Result<Vec<Point>> {
+    run_with_runs(cfg, progress).map(|(points, _)| points)
+}
+
+/// [`run`], also returning the per-run rows behind the points (order: N, run, tau,
+/// algorithm).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_runs(
+    cfg: &SweepConfig,
+    progress: &(dyn Fn() + Sync),
+) -> Result<(Vec<Point>, Vec<Run>)> {
     let chosen = check(cfg)?;
     let units: Vec<(usize, usize)> = cfg
         .users
@@ -270,6 +282,7 @@ pub fn run(cfg: &SweepConfig, progress: &(dyn Fn() + Sync)) -> Result<Vec<Point>
         })
         .collect::<Result<_>>()?;
     let n_algo = chosen.len();
+    let runs = output::runs(cfg, &units, &chosen, &samples);
     let mut points = Vec::with_capacity(cfg.users.len() * cfg.taus.len() * n_algo);
     for (ni, &users) in cfg.users.iter().enumerate() {
         let runs = &samples[ni * cfg.runs..(ni + 1) * cfg.runs];
@@ -310,7 +323,7 @@ pub fn run(cfg: &SweepConfig, progress: &(dyn Fn() + Sync)) -> Result<Vec<Point>
             }
         }
     }
-    Ok(points)
+    Ok((points, runs))
 }
 
 #[cfg(test)]
@@ -329,6 +342,11 @@ mod tests {
     /// The tiny sweep on one thread (shared with the output tests).
     pub(super) fn on_threads_tiny() -> Vec<Point> {
         on_threads(&tiny(), 1)
+    }
+
+    /// The tiny sweep's settings (shared with the output tests).
+    pub(super) fn tiny_config() -> SweepConfig {
+        tiny()
     }
 
     fn on_threads(cfg: &SweepConfig, threads: usize) -> Vec<Point> {

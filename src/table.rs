@@ -1,6 +1,7 @@
 //! Gap tables over instance sets: the plan (instances x solvers), the append-only
 //! results file that makes long runs resumable, parallel execution, and the
-//! renderings of a [`GapTable`] as Markdown, CSV and JSON (docs/tables.md).
+//! renderings of a [`GapTable`] as Markdown, CSV and JSON (docs/tables.md), and (in
+//! `tidy`) as the long CSV and LaTeX.
 //!
 //! Resume semantics: every finished solve is appended to the results file as one CSV
 //! row and flushed at once, so an interrupted run loses only the solves in flight. A
@@ -23,6 +24,9 @@ use crate::gaps::{GapTable, Record, RefKind, Row, RunKey, TIME_SHIFT_S};
 use crate::instance::Instance;
 use crate::report::markdown_table;
 use crate::solver::{Limits, Solver, GAP_DEFINITION};
+
+mod tidy;
+pub use tidy::{class_label, latex, long_csv};
 
 /// The append-only results file (CSV, one [`Record`] per row, header first).
 #[derive(Debug)]

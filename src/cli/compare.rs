@@ -8,7 +8,17 @@ use llm_offload::compare::{compare, Comparison};
 use llm_offload::gaps::RefKind;
 use llm_offload::report;
 
-use super::Format;
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Markdown table per instance.
+    #[default]
+    Table,
+    /// JSON array of outcomes.
+    Json,
+    /// LaTeX (booktabs) table per instance.
+    Latex,
+}
 
 /// Arguments of `compare`.
 #[derive(Debug, clap::Args)]
@@ -66,6 +76,17 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                 );
             }
             Format::Json => json.extend(c.json()),
+            Format::Latex => {
+                let (r, note) = match c.reference {
+                    Some(r) if r.kind == RefKind::Optimum => (Some(r.value), "proven optimum"),
+                    Some(r) if r.kind == RefKind::Bound => {
+                        (Some(r.value), "best proven lower bound (gaps are upper bounds)")
+                    }
+                    Some(r) => (Some(r.value), "best known value (gaps are lower bounds)"),
+                    None => (None, ""),
+                };
+                outln!("{}", report::comparison_latex(&inst.name, &c.outcomes, r, note));
+            }
         }
     }
     if a.format == Format::Json {

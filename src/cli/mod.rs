@@ -15,6 +15,7 @@ mod choices;
 mod compare;
 mod exit;
 mod export_mip;
+mod figure;
 mod gen_dialogues;
 mod generate;
 mod parse;

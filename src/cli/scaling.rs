@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use llm_offload::plot::{Chart, Series, Style};
 use llm_offload::report::markdown_table;
 use llm_offload::scaling::{self, Exponents, ScalingConfig, SizeTime};
 use llm_offload::solver::Complexity;
@@ -51,6 +50,8 @@ pub struct Args {
     /// and the log-log chart.
     #[arg(long, short = 'o', alias = "out")]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    figure: super::figure::FigureArgs,
 }
 
 fn verdict(ci: (f64, f64), stated: f64) -> &'static str {
@@ -139,49 +140,6 @@ fn report(
     s
 }
 
-fn chart(algo: &str, sizes: &[SizeTime], ex: Option<&Exponents>) -> Chart {
-    let mut ms: Vec<usize> = sizes.iter().map(|z| z.servers).collect();
-    ms.dedup();
-    let mut series = Vec::new();
-    for m in ms {
-        let sel: Vec<&SizeTime> = sizes.iter().filter(|z| z.servers == m).collect();
-        series.push(Series {
-            label: format!("M = {m} (median, min-max)"),
-            points: sel.iter().map(|z| (z.users as f64, z.median_s)).collect(),
-            errors: Some(sel.iter().map(|z| (z.min_s, z.max_s)).collect()),
-            style: Style::Points,
-        });
-        if let Some(ex) = ex {
-            let c = &ex.fit.coefficients;
-            let mterm = if ex.with_servers {
-                c[2] * (m as f64).ln()
-            } else {
-                0.0
-            };
-            series.push(Series {
-                label: format!("fit, M = {m}: N^{:.2}", c[1]),
-                points: sel
-                    .iter()
-                    .map(|z| {
-                        let n = z.users as f64;
-                        (n, (c[0] + c[1] * n.ln() + mterm).exp())
-                    })
-                    .collect(),
-                errors: None,
-                style: Style::Line,
-            });
-        }
-    }
-    Chart {
-        title: format!("Running time of {algo}"),
-        x_label: "users N".into(),
-        y_label: "time (s)".into(),
-        series,
-        log_x: true,
-        log_y: true,
-    }
-}
-
 pub fn run(a: &Args) -> Result<ExitCode> {
     let solver = solvers::by_name(&a.algo)?;
     let cfg = ScalingConfig {
@@ -219,7 +177,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         w.flush()?;
         eprintln!("wrote {}", csv_path.display());
         for f in
-            chart(&a.algo, &sizes, ex.as_ref()).save(&dir.join(format!("scaling-{}", a.algo)))?
+            scaling::chart(&a.algo, &sizes, ex.as_ref())
+                .save_with(&dir.join(format!("scaling-{}", a.algo)), &a.figure.options())?
         {
             eprintln!("wrote {}", f.display());
         }

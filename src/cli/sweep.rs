@@ -62,6 +62,12 @@ pub struct Args {
     /// Skip the figures (CSV only).
     #[arg(long)]
     no_plots: bool,
+    /// Also write `runs.csv`: one row per (N, run, tau, solver), the runs behind
+    /// every mean.
+    #[arg(long)]
+    per_run: bool,
+    #[command(flatten)]
+    figure: super::figure::FigureArgs,
     /// Output directory (created if missing).
     #[arg(long, short = 'o', default_value = "sweep-out")]
     output: PathBuf,
@@ -89,6 +95,7 @@ fn parse_users(s: &str) -> Result<UserGrid, String> {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
+    a.figure.options().validate()?;
     let queries = a.queries.as_deref().map(QuerySet::load).transpose()?;
     let cfg = SweepConfig {
         users: a.users.0.clone(),
@@ -112,7 +119,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let total = cfg.users.len() * cfg.runs;
     let bar = super::progress::bar(total, "instances");
     let start = Instant::now();
-    let points = pool.install(|| sweep::run(&cfg, &|| bar.inc(1)))?;
+    let (points, runs) = pool.install(|| sweep::run_with_runs(&cfg, &|| bar.inc(1)))?;
     let elapsed = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
 
@@ -125,6 +132,11 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     ] {
         let path = a.output.join(name);
         super::write_out(Some(&path), &text)?;
+        written.push(path);
+    }
+    if a.per_run {
+        let path = a.output.join("runs.csv");
+        super::write_out(Some(&path), &sweep::runs_csv(&runs))?;
         written.push(path);
     }
     let meta = serde_json::json!({
@@ -142,7 +154,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     written.push(path);
     if !a.no_plots {
         for (stem, chart) in sweep::charts(&points, plot_tau) {
-            written.extend(chart.save(&a.output.join(stem))?);
+            written.extend(
+                llm_offload::plot::Plot::from(chart)
+                    .save_with(&a.output.join(stem), &a.figure.options())?,
+            );
         }
     }
     outln!(

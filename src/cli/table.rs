@@ -19,6 +19,11 @@ pub enum TableFormat {
     Csv,
     /// JSON: rows, per-instance gaps, definitions, warnings.
     Json,
+    /// Long ("tidy") CSV: one row per (instance, solver) solve with its reference
+    /// and gap.
+    LongCsv,
+    /// LaTeX (booktabs) table of the mean gaps and times.
+    Latex,
 }
 
 /// Arguments of `table`.
@@ -63,10 +68,13 @@ pub struct Args {
     /// Write the table here instead of stdout.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    figure: super::figure::FigureArgs,
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
     let chosen = super::chosen_solvers(&a.algo)?;
+    a.figure.options().validate()?;
     let time_limit = (!a.no_time_limit).then_some(a.time_limit);
     let limits = super::solve::limits(time_limit, None, a.seed, 1)?;
     let plan = super::instance_paths(&a.inputs)?
@@ -120,6 +128,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         TableFormat::Markdown => table::markdown(&t, tl),
         TableFormat::Csv => table::csv_text(&t),
         TableFormat::Json => serde_json::to_string_pretty(&table::json(&t, tl))? + "\n",
+        TableFormat::LongCsv => table::long_csv(&out.records, &t),
+        TableFormat::Latex => table::latex(&t, tl),
     };
     super::write_out(a.output.as_deref(), &text)?;
     if let Some(dir) = &a.plots {
@@ -128,7 +138,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             (profiles::gap_share(&t), "gap-share"),
             (profiles::performance_profile(&t), "time-profile"),
         ] {
-            for f in chart.save(&dir.join(stem))? {
+            for f in chart.save_with(&dir.join(stem), &a.figure.options())? {
                 eprintln!("wrote {}", f.display());
             }
         }

@@ -1,8 +1,93 @@
 //! The sweep's tables (CSV) and figures (the paper's curves, via [`crate::plot`]).
 
-use super::{Point, Stat};
+use serde::Serialize;
+
+use super::{instance_seed, Point, Sample, Stat, SweepConfig};
 use crate::plot::{Chart, Series, Style};
-use crate::solver::approx_eq;
+use crate::solver::{approx_eq, Solver};
+
+/// One solver on one run's instance at one tau: a row of `runs.csv`, in the units of
+/// [`points_csv`] (delays in ms per user).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    /// N.
+    pub users: usize,
+    /// Run index r (0-based).
+    pub run: usize,
+    /// The instance's seed, [`instance_seed`]`(base, N, r)`.
+    pub seed: u64,
+    /// tau.
+    pub tau: f64,
+    /// Solver name.
+    pub algorithm: String,
+    /// Accuracy (empty when queries lack correctness).
+    pub accuracy: Option<f64>,
+    /// Mean delay per user (ms).
+    pub delay_ms: f64,
+    /// Its communication part (ms).
+    pub comm_ms: f64,
+    /// Its server computation part (ms).
+    pub comp_ms: f64,
+    /// Its local computation part (ms).
+    pub local_ms: f64,
+    /// Offloaded users.
+    pub offloaded: f64,
+    /// Users forced by tau.
+    pub forced: f64,
+    /// Objective of (P).
+    pub objective: f64,
+    /// Solver wall time (ms), not reproducible.
+    pub solver_ms: f64,
+}
+
+/// The per-run rows of `samples` (one vector per `(N, r)` unit, tau-major then
+/// solver), in unit order.
+pub(super) fn runs(
+    cfg: &SweepConfig,
+    units: &[(usize, usize)],
+    chosen: &[Box<dyn Solver>],
+    samples: &[Vec<Sample>],
+) -> Vec<Run> {
+    let mut out = Vec::with_capacity(samples.iter().map(Vec::len).sum());
+    for (&(users, run), per_unit) in units.iter().zip(samples) {
+        for (ti, &tau) in cfg.taus.iter().enumerate() {
+            for (a, s) in chosen.iter().enumerate() {
+                let x = per_unit[ti * chosen.len() + a];
+                out.push(Run {
+                    users,
+                    run,
+                    seed: instance_seed(cfg.seed, users, run),
+                    tau,
+                    algorithm: s.name().to_string(),
+                    accuracy: x.accuracy,
+                    delay_ms: 1e3 * x.delay_s,
+                    comm_ms: 1e3 * x.comm_s,
+                    comp_ms: 1e3 * x.comp_s,
+                    local_ms: 1e3 * x.local_s,
+                    offloaded: x.offloaded,
+                    forced: x.forced,
+                    objective: x.objective,
+                    solver_ms: 1e3 * x.elapsed_s,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `runs.csv`: one row per [`Run`], header first (full precision, so a mean of
+/// [`points_csv`] is the mean of its rows).
+///
+/// # Panics
+/// Never in practice: every row serialises into memory.
+#[must_use]
+pub fn runs_csv(runs: &[Run]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in runs {
+        w.serialize(r).expect("rows serialise");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory writer")).expect("CSV is UTF-8")
+}
 
 fn push_stat(row: &mut Vec<String>, s: Option<Stat>, scale: f64, decimals: usize) {
     match s {
@@ -249,5 +334,66 @@ mod tests {
             .series
             .iter()
             .all(|s| s.points.len() == 2 && s.errors.as_ref().unwrap().len() == 2)));
+    }
+
+    #[test]
+    fn sweep_figures_have_integer_n_ticks_capped_bars_and_distinct_looks() {
+        use crate::plot::{LegendPlace, Plot, RenderOptions, Scale};
+        let points = on_threads_tiny();
+        for (name, chart) in charts(&points, 0.5) {
+            let fig = Plot::from(chart).describe(&RenderOptions::default());
+            assert_eq!(fig.x.scale, Scale::Linear, "{name}");
+            assert!(
+                fig.x.ticks.iter().all(|t| t
+                    .label
+                    .as_deref()
+                    .is_some_and(|l| l.parse::<usize>().is_ok())),
+                "{name}: {:?}",
+                fig.x.ticks
+            );
+            assert!(fig.x.range.0 < 4.0 && fig.x.range.1 > 7.0);
+            let looks: Vec<_> = fig.series.iter().map(|s| s.look).collect();
+            for (i, a) in looks.iter().enumerate() {
+                assert!(a.marker.is_some() && a.dash.is_some());
+                assert!(looks[i + 1..].iter().all(|b| b.colour != a.colour
+                    && b.marker != a.marker
+                    && b.dash != a.dash));
+            }
+            assert_ne!(fig.legend, LegendPlace::None);
+            assert_eq!(crate::plot::legend_overlap(&fig, fig.legend), 0, "{name}");
+        }
+    }
+
+    #[test]
+    fn runs_csv_holds_the_rows_behind_every_mean() {
+        let cfg = super::super::tests::tiny_config();
+        let (points, runs) = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| super::super::run_with_runs(&cfg, &|| {}))
+            .unwrap();
+        assert_eq!(runs.len(), points.len() * cfg.runs);
+        let text = runs_csv(&runs);
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(&header[..5], ["users", "run", "seed", "tau", "algorithm"]);
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), runs.len());
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        for p in &points {
+            let delays: Vec<f64> = rows
+                .iter()
+                .filter(|r| {
+                    r[col("users")].parse::<usize>().unwrap() == p.users
+                        && r[col("tau")].parse::<f64>().unwrap() == p.tau
+                        && r[col("algorithm")] == p.algorithm
+                })
+                .map(|r| r[col("delay_ms")].parse::<f64>().unwrap())
+                .collect();
+            assert_eq!(delays.len(), cfg.runs);
+            let mean = delays.iter().sum::<f64>() / delays.len() as f64;
+            assert!((mean - 1e3 * p.delay_s.mean).abs() <= 1e-9 * mean.abs().max(1.0), "{p:?}");
+        }
     }
 }
