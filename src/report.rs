@@ -169,7 +169,11 @@ pub fn comparison_latex(
     let objective: Vec<Cell> = outcomes
         .iter()
         .map(|o| {
-            let mark = if o.proven_optimal { "$^{\\dagger}$" } else { "" };
+            let mark = if o.proven_optimal {
+                "$^{\\dagger}$"
+            } else {
+                ""
+            };
             Cell::raw(format!("{:.6}{mark}", o.objective))
         })
         .collect();

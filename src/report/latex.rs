@@ -90,7 +90,10 @@ pub fn render(t: &Table) -> String {
     if !t.label.is_empty() {
         s.push_str(&format!("\\label{{{}}}\n", t.label));
     }
-    s.push_str(&format!("\\begin{{tabular}}{{@{{}}{}@{{}}}}\n\\toprule\n", t.align));
+    s.push_str(&format!(
+        "\\begin{{tabular}}{{@{{}}{}@{{}}}}\n\\toprule\n",
+        t.align
+    ));
     s.push_str(&t.header.join(" & "));
     s.push_str(" \\\\\n\\midrule\n");
     for row in &t.rows {
@@ -125,13 +128,16 @@ pub fn render(t: &Table) -> String {
 /// `larger_is_better`), every value within the crate's tolerance of it
 /// ([`crate::solver::approx_eq`]) included. `None` values take no part.
 pub fn bold_best(cells: &mut [Cell], values: &[Option<f64>], larger_is_better: bool) {
-    let best = values.iter().flatten().copied().reduce(|a, b| {
-        if (b < a) != larger_is_better {
-            b
-        } else {
-            a
-        }
-    });
+    let best =
+        values.iter().flatten().copied().reduce(
+            |a, b| {
+                if (b < a) != larger_is_better {
+                    b
+                } else {
+                    a
+                }
+            },
+        );
     if let Some(best) = best {
         for (c, v) in cells.iter_mut().zip(values) {
             if v.is_some_and(|v| crate::solver::approx_eq(v, best)) {
@@ -209,7 +215,11 @@ mod tests {
             label: "tab:x".into(),
             align: "lrr".into(),
             header: vec!["name".into(), "x".into(), "y".into()],
-            rows: vec![Some(cells), None, Some(vec![Cell::plain("b"), Cell::raw("-"), Cell::raw("2")])],
+            rows: vec![
+                Some(cells),
+                None,
+                Some(vec![Cell::plain("b"), Cell::raw("-"), Cell::raw("2")]),
+            ],
             notes: vec!["note".into()],
         }
     }
@@ -228,7 +238,10 @@ mod tests {
     fn the_checker_finds_what_latex_rejects() {
         assert!(check_well_formed("\\toprule\\midrule\\bottomrule{").is_err());
         assert!(check_well_formed("\\toprule\\midrule\\bottomrule}").is_err());
-        assert!(check_well_formed("\\begin{a}\\begin{b}\\end{a}\\end{b}\\toprule\\midrule\\bottomrule").is_err());
+        assert!(check_well_formed(
+            "\\begin{a}\\begin{b}\\end{a}\\end{b}\\toprule\\midrule\\bottomrule"
+        )
+        .is_err());
         assert!(check_well_formed("\\begin{a}\\toprule\\midrule\\bottomrule").is_err());
         assert!(check_well_formed("\\begin{a}\\{\\end{a}\\midrule\\bottomrule").is_err());
         assert!(check_well_formed("\\begin{a}\\{\\end{a}\\toprule\\midrule\\bottomrule").is_ok());
@@ -238,9 +251,15 @@ mod tests {
     fn ties_are_all_bold_and_larger_can_be_better() {
         let mut c = vec![Cell::raw("1"), Cell::raw("1"), Cell::raw("2")];
         bold_best(&mut c, &[Some(1.0), Some(1.0), Some(2.0)], false);
-        assert_eq!(c.iter().map(|c| c.bold).collect::<Vec<_>>(), [true, true, false]);
+        assert_eq!(
+            c.iter().map(|c| c.bold).collect::<Vec<_>>(),
+            [true, true, false]
+        );
         let mut c = vec![Cell::raw("1"), Cell::raw("2"), Cell::raw("-")];
         bold_best(&mut c, &[Some(1.0), Some(2.0), None], true);
-        assert_eq!(c.iter().map(|c| c.bold).collect::<Vec<_>>(), [false, true, false]);
+        assert_eq!(
+            c.iter().map(|c| c.bold).collect::<Vec<_>>(),
+            [false, true, false]
+        );
     }
 }
