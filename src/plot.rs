@@ -635,7 +635,8 @@ fn nice_step(span: f64, target: f64, integer: bool) -> f64 {
         .find(|&s| s >= raw * 0.999)
         .unwrap_or(10.0 * mag);
     if integer {
-        step.max(1.0).round()
+        // 2.5 x 10^k below 10 has no integer neighbour in the series: take 2.
+        step.max(1.0).floor()
     } else {
         step
     }

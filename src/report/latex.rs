@@ -46,6 +46,9 @@ pub struct Table {
     pub rows: Vec<Option<Vec<Cell>>>,
     /// Notes under the table (LaTeX), one paragraph each.
     pub notes: Vec<String>,
+    /// Scale the tabular down to the line width when it is wider (`\resizebox`, needs
+    /// `\usepackage{graphicx}`): for tables with many columns.
+    pub fit_width: bool,
 }
 
 /// Escapes the characters LaTeX treats specially in text, and those the default
@@ -84,11 +87,18 @@ pub fn render(t: &Table) -> String {
     let cols = t.header.len();
     assert_eq!(t.align.chars().count(), cols, "one alignment per column");
     let mut s = String::new();
-    s.push_str("% requires \\usepackage{booktabs}\n");
+    s.push_str(if t.fit_width {
+        "% requires \\usepackage{booktabs} and \\usepackage{graphicx}\n"
+    } else {
+        "% requires \\usepackage{booktabs}\n"
+    });
     s.push_str("\\begin{table}[htbp]\n\\centering\n\\small\n");
     s.push_str(&format!("\\caption{{{}}}\n", t.caption));
     if !t.label.is_empty() {
         s.push_str(&format!("\\label{{{}}}\n", t.label));
+    }
+    if t.fit_width {
+        s.push_str("\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n");
     }
     s.push_str(&format!(
         "\\begin{{tabular}}{{@{{}}{}@{{}}}}\n\\toprule\n",
@@ -117,6 +127,9 @@ pub fn render(t: &Table) -> String {
         }
     }
     s.push_str("\\bottomrule\n\\end{tabular}\n");
+    if t.fit_width {
+        s.push_str("}\n");
+    }
     for n in &t.notes {
         s.push_str(&format!("\n\\par\\smallskip\\footnotesize {n}\n"));
     }
@@ -221,6 +234,7 @@ mod tests {
                 Some(vec![Cell::plain("b"), Cell::raw("-"), Cell::raw("2")]),
             ],
             notes: vec!["note".into()],
+            fit_width: true,
         }
     }
 
@@ -232,6 +246,13 @@ mod tests {
         assert!(s.contains("\\textbar{}a - b\\textbar{}"));
         assert!(s.contains("(100 \\%)"));
         assert_eq!(s.matches("\\midrule").count(), 2);
+        assert!(s.contains("\\resizebox") && s.contains("graphicx"));
+        let narrow = render(&Table {
+            fit_width: false,
+            ..sample()
+        });
+        check_well_formed(&narrow).unwrap();
+        assert!(!narrow.contains("\\resizebox"));
     }
 
     #[test]

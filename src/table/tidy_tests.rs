@@ -170,7 +170,7 @@ fn latex_is_well_formed_booktabs_with_bold_best_and_marked_optima() {
 fn latex_compiles_where_pdflatex_exists() {
     let (_, t) = sample();
     let doc = format!(
-        "\\documentclass{{article}}\n\\usepackage{{booktabs}}\n\\begin{{document}}\n{}\\end{{document}}\n",
+        "\\documentclass{{article}}\n\\usepackage{{booktabs}}\n\\usepackage{{graphicx}}\n\\begin{{document}}\n{}\\end{{document}}\n",
         latex(&t, None)
     );
     check_well_formed(&doc).unwrap();
