@@ -71,8 +71,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Result<_, _>>()?;
         let sizes = scaling::per_size(&timings);
         let ex = scaling::fit_exponents(&sizes).ok();
-        for f in scaling::chart(&algo, &sizes, ex.as_ref())
-            .save_with(&path.with_extension(""), &opts)?
+        for f in
+            scaling::chart(&algo, &sizes, ex.as_ref()).save_with(&path.with_extension(""), &opts)?
         {
             println!("wrote {}", f.display());
         }

@@ -158,7 +158,12 @@ impl RenderOptions {
             }
         }
         if !(36..=1200).contains(&self.dpi) {
-            return Err(Error::field(what, "dpi", self.dpi, "must lie in [36, 1200]"));
+            return Err(Error::field(
+                what,
+                "dpi",
+                self.dpi,
+                "must lie in [36, 1200]",
+            ));
         }
         Ok(())
     }
@@ -335,9 +340,7 @@ const DASHES: [Dash; DISTINCT_LOOKS] = [
 pub fn look(k: usize, group: usize, style: Style) -> Look {
     Look {
         colour: COLOURS[group % DISTINCT_LOOKS],
-        marker: style
-            .has_markers()
-            .then_some(MARKERS[k % DISTINCT_LOOKS]),
+        marker: style.has_markers().then_some(MARKERS[k % DISTINCT_LOOKS]),
         dash: style.has_line().then_some(DASHES[k % DISTINCT_LOOKS]),
     }
 }
@@ -476,7 +479,12 @@ fn legend_size(series: &[DrawnSeries]) -> Option<(f64, f64)> {
 pub(crate) fn layout(fig: &Figure, place: LegendPlace) -> Layout {
     use metrics::{FONT, INSET, LABEL_FONT, TITLE_FONT};
     let (w, h) = fig.options.size_pt();
-    let top = 6.0 + if fig.title.is_empty() { 0.0 } else { TITLE_FONT * 1.6 };
+    let top = 6.0
+        + if fig.title.is_empty() {
+            0.0
+        } else {
+            TITLE_FONT * 1.6
+        };
     let ytick = fig
         .y
         .ticks
@@ -627,7 +635,8 @@ fn nice_step(span: f64, target: f64, integer: bool) -> f64 {
         .find(|&s| s >= raw * 0.999)
         .unwrap_or(10.0 * mag);
     if integer {
-        step.max(1.0).round()
+        // 2.5 x 10^k below 10 has no integer neighbour in the series: take 2.
+        step.max(1.0).floor()
     } else {
         step
     }
@@ -635,7 +644,9 @@ fn nice_step(span: f64, target: f64, integer: bool) -> f64 {
 
 fn decimals_for(step: f64) -> usize {
     let mut d = 0;
-    while d < 10 && ((step * 10f64.powi(d as i32)).round() - step * 10f64.powi(d as i32)).abs() > 1e-6 {
+    while d < 10
+        && ((step * 10f64.powi(d as i32)).round() - step * 10f64.powi(d as i32)).abs() > 1e-6
+    {
         d += 1;
     }
     d
@@ -643,7 +654,10 @@ fn decimals_for(step: f64) -> usize {
 
 fn fmt_fixed(v: f64, decimals: usize) -> String {
     let s = format!("{v:.decimals$}");
-    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
         s.trim_start_matches('-').to_string()
     } else {
         s
@@ -733,16 +747,23 @@ fn axis(label: &str, log: bool, values: &[f64], opts: &AxisOptions) -> Axis {
     let ok = |v: &f64| v.is_finite() && (!log || *v > 0.0);
     let mut vals: Vec<f64> = values.iter().copied().filter(ok).collect();
     vals.extend(opts.include.iter().copied().filter(ok));
-    let integer = !log && !vals.is_empty() && vals.iter().all(|v| v.fract() == 0.0 && v.abs() < 1e9);
+    let integer =
+        !log && !vals.is_empty() && vals.iter().all(|v| v.fract() == 0.0 && v.abs() < 1e9);
     let (mut lo, mut hi) = vals
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     if !lo.is_finite() {
         (lo, hi) = if log { (1.0, 10.0) } else { (0.0, 1.0) };
     }
     let range = if log {
         let (a, b) = (lo.log10(), hi.log10());
-        let (a, b) = if b - a < 1e-9 { (a - 0.5, b + 0.5) } else { (a, b) };
+        let (a, b) = if b - a < 1e-9 {
+            (a - 0.5, b + 0.5)
+        } else {
+            (a, b)
+        };
         let pad = 0.04 * (b - a);
         (10f64.powf(a - pad), 10f64.powf(b + pad))
     } else if hi - lo < 1e-12 * lo.abs().max(1.0) {

@@ -258,7 +258,12 @@ mod tests {
         };
         let fig = gap_share(&t).describe(&RenderOptions::default());
         assert_eq!(fig.x.scale, Scale::Log);
-        let labels: Vec<&str> = fig.x.ticks.iter().filter_map(|t| t.label.as_deref()).collect();
+        let labels: Vec<&str> = fig
+            .x
+            .ticks
+            .iter()
+            .filter_map(|t| t.label.as_deref())
+            .collect();
         assert_eq!(labels, ["≤0.001", "0.01", "0.1", "1", "5", "100"]);
         assert!(fig.x.range.0 < GAP_FLOOR_PCT && fig.x.range.1 > 120.0);
         assert_eq!((fig.y.range.0 < 0.0, fig.y.range.1 > 1.0), (true, true));

@@ -242,6 +242,7 @@ pub fn comparison_latex(
         header,
         rows,
         notes: Vec::new(),
+        fit_width: false,
     })
 }
 

@@ -142,16 +142,40 @@ fn scaling_prints_a_fit_and_writes_files() {
 
 #[test]
 fn table_prints_long_csv_and_latex_and_compare_prints_latex() {
-    let long = run(&["table", "tiny", "-a", "goa,exhaustive", "--format", "long-csv"]);
+    let long = run(&[
+        "table",
+        "tiny",
+        "-a",
+        "goa,exhaustive",
+        "--format",
+        "long-csv",
+    ]);
     assert!(long.status.success(), "{}", text(&long.stderr));
     let csv = text(&long.stdout);
     let header = csv.lines().next().unwrap();
-    for col in ["instance", "class", "solver", "objective", "reference", "reference_kind", "gap", "time_s", "status", "feasible"] {
+    for col in [
+        "instance",
+        "class",
+        "solver",
+        "objective",
+        "reference",
+        "reference_kind",
+        "gap",
+        "time_s",
+        "status",
+        "feasible",
+    ] {
         assert!(header.split(',').any(|h| h == col), "{col} in {header}");
     }
     let instances = std::fs::read_dir("instances/tiny")
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
         .count();
     assert_eq!(csv.lines().count(), 1 + 2 * instances);
     let tex = run(&["table", "tiny", "-a", "goa,exhaustive", "--format", "latex"]);
@@ -159,7 +183,14 @@ fn table_prints_long_csv_and_latex_and_compare_prints_latex() {
     let tex = text(&tex.stdout);
     llm_offload::report::latex::check_well_formed(&tex).unwrap();
     assert!(tex.contains("$^{\\dagger}$") && tex.contains("\\textbf{"));
-    let cmp = run(&["compare", "instances/tiny", "-a", "goa,exhaustive", "--format", "latex"]);
+    let cmp = run(&[
+        "compare",
+        "instances/tiny",
+        "-a",
+        "goa,exhaustive",
+        "--format",
+        "latex",
+    ]);
     assert!(cmp.status.success(), "{}", text(&cmp.stderr));
     let cmp = text(&cmp.stdout);
     llm_offload::report::latex::check_well_formed(&cmp).unwrap();
@@ -170,15 +201,34 @@ fn table_prints_long_csv_and_latex_and_compare_prints_latex() {
 fn sweep_per_run_writes_the_runs_behind_the_means() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(&[
-        "sweep", "--users", "5,8", "--tau", "0.5,1.0", "--runs", "3", "--per-run", "--no-plots",
-        "-o", dir.path().to_str().unwrap(),
+        "sweep",
+        "--users",
+        "5,8",
+        "--tau",
+        "0.5,1.0",
+        "--runs",
+        "3",
+        "--per-run",
+        "--no-plots",
+        "-o",
+        dir.path().to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let runs = std::fs::read_to_string(dir.path().join("runs.csv")).unwrap();
     assert!(runs.starts_with("users,run,seed,tau,algorithm,"));
     // 2 sizes x 3 runs x 2 taus x 5 default solvers, plus the header.
     assert_eq!(runs.lines().count(), 1 + 2 * 3 * 2 * 5);
-    let bad = run(&["sweep", "--users", "5", "--runs", "1", "--dpi", "5", "-o", dir.path().to_str().unwrap()]);
+    let bad = run(&[
+        "sweep",
+        "--users",
+        "5",
+        "--runs",
+        "1",
+        "--dpi",
+        "5",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("dpi"), "{}", text(&bad.stderr));
 }

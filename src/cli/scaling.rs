@@ -176,10 +176,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         }
         w.flush()?;
         eprintln!("wrote {}", csv_path.display());
-        for f in
-            scaling::chart(&a.algo, &sizes, ex.as_ref())
-                .save_with(&dir.join(format!("scaling-{}", a.algo)), &a.figure.options())?
-        {
+        for f in scaling::chart(&a.algo, &sizes, ex.as_ref()).save_with(
+            &dir.join(format!("scaling-{}", a.algo)),
+            &a.figure.options(),
+        )? {
             eprintln!("wrote {}", f.display());
         }
     }

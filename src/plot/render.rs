@@ -85,7 +85,8 @@ fn draw_marker<DB: DrawingBackend>(
     if m.shape == Shape::Circle {
         let c = (px(x), px(y));
         let rad = r.round().max(1.0) as i32;
-        root.draw(&Circle::new(c, rad, fill.filled())).map_err(err)?;
+        root.draw(&Circle::new(c, rad, fill.filled()))
+            .map_err(err)?;
         return root
             .draw(&Circle::new(c, rad, colour.stroke_width(stroke)))
             .map_err(err);
@@ -159,15 +160,21 @@ pub(super) fn draw<DB: DrawingBackend>(
     for t in fig.x.ticks.iter().filter(|t| t.label.is_some()) {
         if let Some(u) = fig.x.fraction(t.value) {
             let x = px(pl + u * (pr - pl));
-            root.draw(&PathElement::new(vec![(x, px(pt)), (x, px(pb))], grid.stroke_width(thin)))
-                .map_err(err)?;
+            root.draw(&PathElement::new(
+                vec![(x, px(pt)), (x, px(pb))],
+                grid.stroke_width(thin),
+            ))
+            .map_err(err)?;
         }
     }
     for t in fig.y.ticks.iter().filter(|t| t.label.is_some()) {
         if let Some(v) = fig.y.fraction(t.value) {
             let y = px(pb - v * (pb - pt));
-            root.draw(&PathElement::new(vec![(px(pl), y), (px(pr), y)], grid.stroke_width(thin)))
-                .map_err(err)?;
+            root.draw(&PathElement::new(
+                vec![(px(pl), y), (px(pr), y)],
+                grid.stroke_width(thin),
+            ))
+            .map_err(err)?;
         }
     }
     root.draw(&Rectangle::new(
@@ -274,11 +281,19 @@ pub(super) fn draw<DB: DrawingBackend>(
         .map_err(err)?;
         let row = metrics::ROW * metrics::FONT * s;
         let (cols, col_w) = l.columns;
-        for (i, ser) in fig.series.iter().filter(|x| !x.label.is_empty()).enumerate() {
+        for (i, ser) in fig
+            .series
+            .iter()
+            .filter(|x| !x.label.is_empty())
+            .enumerate()
+        {
             let (r, c) = (i / cols.max(1), i % cols.max(1));
             let y = y0 + metrics::PAD * s + (r as f64 + 0.5) * row;
             let xc = x0 + c as f64 * col_w * s;
-            let (a, b) = (xc + metrics::PAD * s, xc + (metrics::PAD + metrics::SAMPLE) * s);
+            let (a, b) = (
+                xc + metrics::PAD * s,
+                xc + (metrics::PAD + metrics::SAMPLE) * s,
+            );
             let colour = rgb(&ser.look);
             if let Some(d) = ser.look.dash {
                 draw_line(root, &[(a, y), (b, y)], d.0, colour, s)?;

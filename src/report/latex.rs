@@ -46,6 +46,9 @@ pub struct Table {
     pub rows: Vec<Option<Vec<Cell>>>,
     /// Notes under the table (LaTeX), one paragraph each.
     pub notes: Vec<String>,
+    /// Scale the tabular down to the line width when it is wider (`\resizebox`, needs
+    /// `\usepackage{graphicx}`): for tables with many columns.
+    pub fit_width: bool,
 }
 
 /// Escapes the characters LaTeX treats specially in text, and those the default
@@ -84,13 +87,23 @@ pub fn render(t: &Table) -> String {
     let cols = t.header.len();
     assert_eq!(t.align.chars().count(), cols, "one alignment per column");
     let mut s = String::new();
-    s.push_str("% requires \\usepackage{booktabs}\n");
+    s.push_str(if t.fit_width {
+        "% requires \\usepackage{booktabs} and \\usepackage{graphicx}\n"
+    } else {
+        "% requires \\usepackage{booktabs}\n"
+    });
     s.push_str("\\begin{table}[htbp]\n\\centering\n\\small\n");
     s.push_str(&format!("\\caption{{{}}}\n", t.caption));
     if !t.label.is_empty() {
         s.push_str(&format!("\\label{{{}}}\n", t.label));
     }
-    s.push_str(&format!("\\begin{{tabular}}{{@{{}}{}@{{}}}}\n\\toprule\n", t.align));
+    if t.fit_width {
+        s.push_str("\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n");
+    }
+    s.push_str(&format!(
+        "\\begin{{tabular}}{{@{{}}{}@{{}}}}\n\\toprule\n",
+        t.align
+    ));
     s.push_str(&t.header.join(" & "));
     s.push_str(" \\\\\n\\midrule\n");
     for row in &t.rows {
@@ -114,6 +127,9 @@ pub fn render(t: &Table) -> String {
         }
     }
     s.push_str("\\bottomrule\n\\end{tabular}\n");
+    if t.fit_width {
+        s.push_str("}\n");
+    }
     for n in &t.notes {
         s.push_str(&format!("\n\\par\\smallskip\\footnotesize {n}\n"));
     }
@@ -125,13 +141,16 @@ pub fn render(t: &Table) -> String {
 /// `larger_is_better`), every value within the crate's tolerance of it
 /// ([`crate::solver::approx_eq`]) included. `None` values take no part.
 pub fn bold_best(cells: &mut [Cell], values: &[Option<f64>], larger_is_better: bool) {
-    let best = values.iter().flatten().copied().reduce(|a, b| {
-        if (b < a) != larger_is_better {
-            b
-        } else {
-            a
-        }
-    });
+    let best =
+        values.iter().flatten().copied().reduce(
+            |a, b| {
+                if (b < a) != larger_is_better {
+                    b
+                } else {
+                    a
+                }
+            },
+        );
     if let Some(best) = best {
         for (c, v) in cells.iter_mut().zip(values) {
             if v.is_some_and(|v| crate::solver::approx_eq(v, best)) {
@@ -209,8 +228,13 @@ mod tests {
             label: "tab:x".into(),
             align: "lrr".into(),
             header: vec!["name".into(), "x".into(), "y".into()],
-            rows: vec![Some(cells), None, Some(vec![Cell::plain("b"), Cell::raw("-"), Cell::raw("2")])],
+            rows: vec![
+                Some(cells),
+                None,
+                Some(vec![Cell::plain("b"), Cell::raw("-"), Cell::raw("2")]),
+            ],
             notes: vec!["note".into()],
+            fit_width: true,
         }
     }
 
@@ -222,13 +246,23 @@ mod tests {
         assert!(s.contains("\\textbar{}a - b\\textbar{}"));
         assert!(s.contains("(100 \\%)"));
         assert_eq!(s.matches("\\midrule").count(), 2);
+        assert!(s.contains("\\resizebox") && s.contains("graphicx"));
+        let narrow = render(&Table {
+            fit_width: false,
+            ..sample()
+        });
+        check_well_formed(&narrow).unwrap();
+        assert!(!narrow.contains("\\resizebox"));
     }
 
     #[test]
     fn the_checker_finds_what_latex_rejects() {
         assert!(check_well_formed("\\toprule\\midrule\\bottomrule{").is_err());
         assert!(check_well_formed("\\toprule\\midrule\\bottomrule}").is_err());
-        assert!(check_well_formed("\\begin{a}\\begin{b}\\end{a}\\end{b}\\toprule\\midrule\\bottomrule").is_err());
+        assert!(check_well_formed(
+            "\\begin{a}\\begin{b}\\end{a}\\end{b}\\toprule\\midrule\\bottomrule"
+        )
+        .is_err());
         assert!(check_well_formed("\\begin{a}\\toprule\\midrule\\bottomrule").is_err());
         assert!(check_well_formed("\\begin{a}\\{\\end{a}\\midrule\\bottomrule").is_err());
         assert!(check_well_formed("\\begin{a}\\{\\end{a}\\toprule\\midrule\\bottomrule").is_ok());
@@ -238,9 +272,15 @@ mod tests {
     fn ties_are_all_bold_and_larger_can_be_better() {
         let mut c = vec![Cell::raw("1"), Cell::raw("1"), Cell::raw("2")];
         bold_best(&mut c, &[Some(1.0), Some(1.0), Some(2.0)], false);
-        assert_eq!(c.iter().map(|c| c.bold).collect::<Vec<_>>(), [true, true, false]);
+        assert_eq!(
+            c.iter().map(|c| c.bold).collect::<Vec<_>>(),
+            [true, true, false]
+        );
         let mut c = vec![Cell::raw("1"), Cell::raw("2"), Cell::raw("-")];
         bold_best(&mut c, &[Some(1.0), Some(2.0), None], true);
-        assert_eq!(c.iter().map(|c| c.bold).collect::<Vec<_>>(), [false, true, false]);
+        assert_eq!(
+            c.iter().map(|c| c.bold).collect::<Vec<_>>(),
+            [false, true, false]
+        );
     }
 }

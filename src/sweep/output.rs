@@ -355,9 +355,9 @@ mod tests {
             let looks: Vec<_> = fig.series.iter().map(|s| s.look).collect();
             for (i, a) in looks.iter().enumerate() {
                 assert!(a.marker.is_some() && a.dash.is_some());
-                assert!(looks[i + 1..].iter().all(|b| b.colour != a.colour
-                    && b.marker != a.marker
-                    && b.dash != a.dash));
+                assert!(looks[i + 1..]
+                    .iter()
+                    .all(|b| b.colour != a.colour && b.marker != a.marker && b.dash != a.dash));
             }
             assert_ne!(fig.legend, LegendPlace::None);
             assert_eq!(crate::plot::legend_overlap(&fig, fig.legend), 0, "{name}");
@@ -393,7 +393,10 @@ mod tests {
                 .collect();
             assert_eq!(delays.len(), cfg.runs);
             let mean = delays.iter().sum::<f64>() / delays.len() as f64;
-            assert!((mean - 1e3 * p.delay_s.mean).abs() <= 1e-9 * mean.abs().max(1.0), "{p:?}");
+            assert!(
+                (mean - 1e3 * p.delay_s.mean).abs() <= 1e-9 * mean.abs().max(1.0),
+                "{p:?}"
+            );
         }
     }
 }

@@ -201,6 +201,7 @@ fn class_table(
         header,
         rows,
         notes,
+        fit_width: t.solvers.len() > 4,
     }
 }
 
@@ -210,7 +211,9 @@ fn class_table(
 /// each row is bold (among means over every instance of the row); `†` marks a solver
 /// that proved every instance of the row optimal; a superscript `(k)` counts the
 /// row's instances without a gap (refused, failed or without a reference); `TL k` the
-/// solves stopped by the time limit. Needs `\usepackage{booktabs}`.
+/// solves stopped by the time limit. Needs `\usepackage{booktabs}` (and, with more
+/// than four solvers, `\usepackage{graphicx}`: the tabular is scaled down to the line
+/// width when wider).
 #[must_use]
 pub fn latex(t: &GapTable, time_limit_s: Option<f64>) -> String {
     let ref_note = "ref.: instances per reference kind: opt = proven optimum; $^{*}$ = best \

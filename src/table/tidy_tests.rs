@@ -59,13 +59,24 @@ struct Long {
 #[test]
 fn long_csv_round_trips_and_its_gaps_are_the_markdown_tables() {
     let (records, t) = sample();
-    assert!(t.rows.iter().any(|r| r.refused > 0), "the sample has refusals");
+    assert!(
+        t.rows.iter().any(|r| r.refused > 0),
+        "the sample has refusals"
+    );
     let text = long_csv(&records, &t);
     let mut rd = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
     for col in [
-        "instance", "class", "solver", "objective", "reference", "reference_kind", "gap",
-        "time_s", "status", "feasible",
+        "instance",
+        "class",
+        "solver",
+        "objective",
+        "reference",
+        "reference_kind",
+        "gap",
+        "time_s",
+        "status",
+        "feasible",
     ] {
         assert!(header.iter().any(|h| h == col), "column {col}");
     }
@@ -77,7 +88,10 @@ fn long_csv_round_trips_and_its_gaps_are_the_markdown_tables() {
         if row.refused {
             assert!(row.objective.is_none() && row.status.is_none());
         }
-        assert_eq!(row.gap.is_some(), row.objective.is_some() && row.reference.is_some());
+        assert_eq!(
+            row.gap.is_some(),
+            row.objective.is_some() && row.reference.is_some()
+        );
         if let (Some(g), Some(o), Some(r)) = (row.gap, row.objective, row.reference) {
             assert_eq!(g, crate::solver::relative_gap(o, r));
         }
@@ -89,10 +103,21 @@ fn long_csv_round_trips_and_its_gaps_are_the_markdown_tables() {
     let lines: Vec<Vec<String>> = md
         .lines()
         .filter(|l| l.starts_with('|') && !l.starts_with("|-"))
-        .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect())
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
         .collect();
     let col = |name: &str| lines[0].iter().position(|c| c == name).unwrap();
-    let (n, m, regime, solver, mean) = (col("N"), col("M"), col("regime"), col("solver"), col("mean"));
+    let (n, m, regime, solver, mean) = (
+        col("N"),
+        col("M"),
+        col("regime"),
+        col("solver"),
+        col("mean"),
+    );
     assert_eq!(lines.len() - 1, t.rows.len());
     for l in &lines[1..] {
         let class = format!("N={} M={} {}", l[n], l[m], l[regime]);
@@ -104,7 +129,10 @@ fn long_csv_round_trips_and_its_gaps_are_the_markdown_tables() {
         let ours = if gaps.is_empty() {
             "-".to_string()
         } else {
-            format!("{:.3}", 100.0 * gaps.iter().sum::<f64>() / gaps.len() as f64)
+            format!(
+                "{:.3}",
+                100.0 * gaps.iter().sum::<f64>() / gaps.len() as f64
+            )
         };
         assert_eq!(ours, l[mean], "{class} {}", l[solver]);
     }
@@ -142,11 +170,14 @@ fn latex_is_well_formed_booktabs_with_bold_best_and_marked_optima() {
 fn latex_compiles_where_pdflatex_exists() {
     let (_, t) = sample();
     let doc = format!(
-        "\\documentclass{{article}}\n\\usepackage{{booktabs}}\n\\begin{{document}}\n{}\\end{{document}}\n",
+        "\\documentclass{{article}}\n\\usepackage{{booktabs}}\n\\usepackage{{graphicx}}\n\\begin{{document}}\n{}\\end{{document}}\n",
         latex(&t, None)
     );
     check_well_formed(&doc).unwrap();
-    let Ok(status) = std::process::Command::new("pdflatex").arg("--version").output() else {
+    let Ok(status) = std::process::Command::new("pdflatex")
+        .arg("--version")
+        .output()
+    else {
         eprintln!("pdflatex not found: compile step skipped");
         return;
     };
@@ -158,5 +189,9 @@ fn latex_compiles_where_pdflatex_exists() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
