@@ -35,6 +35,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::error::{Error, Result};
 use crate::instance::{Instance, InstanceFile, Server, User, Variant, Weights};
 use crate::queries::QuerySet;
+use crate::validate;
 
 /// Speed of light (m/s).
 const LIGHT_M_PER_S: f64 = 299_792_458.0;
@@ -233,8 +234,11 @@ pub fn generate_with_queries(cfg: &GenConfig, queries: &QuerySet) -> Result<Inst
     let mut file = generate(cfg)?.to_file();
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     rng.set_stream(QUERY_STREAM);
+    let mut drawn = Vec::with_capacity(file.users.len());
     for u in &mut file.users {
-        let q = &queries.queries[rng.gen_range(0..queries.queries.len())];
+        let k = rng.gen_range(0..queries.queries.len());
+        drawn.push(k);
+        let q = &queries.queries[k];
         u.prompt_bits = q.prompt_bits;
         u.local_flops = q.local_flops;
         u.edge_flops = q.edge_flops;
@@ -248,7 +252,26 @@ pub fn generate_with_queries(cfg: &GenConfig, queries: &QuerySet) -> Result<Inst
     if let Some(serde_json::Value::Object(meta)) = file.meta.as_mut() {
         meta.insert("queries".into(), queries.source.clone().into());
     }
-    Instance::new(file)
+    Instance::new(file).map_err(|e| {
+        // A query that is valid alone can still break the model in this scenario
+        // (its work overflows a delay): name the line it came from.
+        let drawn_for = match &e {
+            Error::InvalidField { field, .. } => field
+                .strip_prefix("users[")
+                .and_then(|r| r.split(']').next())
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| drawn.get(i).copied()),
+            _ => None,
+        };
+        match drawn_for {
+            Some(k) => Error::Line {
+                path: queries.source.clone().into(),
+                line: queries.lines.get(k).copied().unwrap_or(0),
+                message: format!("this query, drawn for the generated instance: {e}"),
+            },
+            None => e,
+        }
+    })
 }
 
 /// Generates an instance.
@@ -256,41 +279,14 @@ pub fn generate_with_queries(cfg: &GenConfig, queries: &QuerySet) -> Result<Inst
 /// # Errors
 /// [`Error::InvalidField`] for zero users or servers or tau outside \[0,1\].
 pub fn generate(cfg: &GenConfig) -> Result<Instance> {
-    if cfg.users == 0 {
-        return Err(Error::field(
-            "generator setting",
-            "users",
-            0,
-            "must be >= 1",
-        ));
-    }
-    if cfg.servers == 0 {
-        return Err(Error::field(
-            "generator setting",
-            "servers",
-            0,
-            "must be >= 1",
-        ));
-    }
-    if !(0.0..=1.0).contains(&cfg.tau) {
-        return Err(Error::field(
-            "generator setting",
-            "tau",
-            cfg.tau,
-            "must lie in [0, 1]",
-        ));
-    }
+    const WHAT: &str = "generator setting";
+    validate::count_at_least(WHAT, || "users".into(), cfg.users, 1)?;
+    validate::count_at_least(WHAT, || "servers".into(), cfg.servers, 1)?;
+    validate::unit(WHAT, || "tau".into(), cfg.tau)?;
     let lambda = cfg
         .lambda
         .unwrap_or_else(|| cfg.variants.map_or(0.0, VariantPreset::default_lambda));
-    if !(lambda.is_finite() && lambda >= 0.0) {
-        return Err(Error::field(
-            "generator setting",
-            "lambda",
-            lambda,
-            "must be a finite number >= 0",
-        ));
-    }
+    validate::non_negative(WHAT, || "lambda".into(), lambda)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let noise_w = libm::pow(10.0, NOISE_DBM_PER_HZ / 10.0) * 1e-3 * BANDWIDTH_HZ;
     let positions = server_positions(cfg.servers);

@@ -105,7 +105,6 @@ fn table_writes_plots_and_optima() {
 fn bad_flags_are_errors() {
     for args in [
         vec!["table", "adversarial", "--jobs", "0"],
-        vec!["table", "adversarial", "--time-limit", "0"],
         vec!["table", "adversarial", "-a", "nope"],
         vec!["table", "no-such-dir"],
         vec!["scaling", "-a", "goa", "--seeds", "0"],

@@ -32,7 +32,7 @@ pub struct Args {
     seed: u64,
     /// Wall-clock limit (s) of each tree search; instances it does not solve to
     /// optimality are listed but left out of the summary.
-    #[arg(long)]
+    #[arg(long, value_parser = super::seconds, allow_negative_numbers = true)]
     time_limit: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -40,6 +40,10 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
+    anyhow::ensure!(
+        a.max_rounds >= 1,
+        "--max-rounds = 0: must be >= 1 (no round of best responses finds no equilibrium)"
+    );
     let br = BestResponse {
         params: Params {
             order: a.order,

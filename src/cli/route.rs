@@ -29,7 +29,7 @@ pub struct RouteArgs {
     seed_theta: f64,
     /// Output tokens the seed rule assumes for every turn (default: the true count,
     /// a length oracle).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     assumed_output_tokens: Option<f64>,
     /// Quality weight of the weighted cost: seconds one wrong answer is worth.
     #[arg(long, default_value_t = 2.0, allow_hyphen_values = true)]
@@ -51,8 +51,12 @@ pub struct RouteArgs {
 fn output_estimate(assumed: Option<f64>) -> Result<OutputEstimate> {
     match assumed {
         None => Ok(OutputEstimate::Actual),
-        Some(y) if y.is_finite() && y >= 0.0 => Ok(OutputEstimate::Fixed(y)),
-        Some(y) => anyhow::bail!("--assumed-output-tokens = {y}: must be a number >= 0"),
+        Some(y) if y.is_finite() && y >= 1.0 => Ok(OutputEstimate::Fixed(y)),
+        Some(y) => anyhow::bail!(
+            "--assumed-output-tokens = {}: must be a finite number >= 1 (every turn \
+             generates at least one token)",
+            llm_offload::validate::num(y)
+        ),
     }
 }
 
@@ -148,6 +152,11 @@ fn ms(s: &RouteStats) -> String {
 }
 
 pub fn run_route(a: &RouteArgs) -> Result<ExitCode> {
+    if a.sweep {
+        // The sweep's files come after the printed tables: a closed stdout must not
+        // stop them from being written.
+        super::finish_on_broken_pipe();
+    }
     let set = Dialogues::load(&a.file)?;
     let output = output_estimate(a.assumed_output_tokens)?;
     for (flag, v) in [

@@ -39,7 +39,7 @@ pub struct Args {
     #[arg(long)]
     no_interference: bool,
     /// Per-solve wall-clock limit (s).
-    #[arg(long)]
+    #[arg(long, value_parser = super::seconds, allow_negative_numbers = true)]
     time_limit: Option<f64>,
     /// Directory for `scaling-<algo>.csv` (every solve) and the log-log chart.
     #[arg(long, short = 'o')]
@@ -171,6 +171,25 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         limits: super::solve::limits(a.time_limit, None, 0, 1)?,
     };
     anyhow::ensure!(a.seeds >= 1, "--seeds = 0: must be >= 1");
+    let distinct = |v: &[usize]| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    let (ns, ms) = (distinct(&a.users), distinct(&a.servers));
+    // The fit ln t = a + b ln N (+ c ln M) needs more sizes than coefficients.
+    let coefficients = if ms > 1 { 3 } else { 2 };
+    anyhow::ensure!(
+        ns >= 2 && ns * ms > coefficients,
+        "--users {:?} --servers {:?}: fitting the exponent{} needs at least two distinct \
+         --users values and more sizes ({}) than coefficients ({coefficients}); e.g. \
+         --users 25,50,100",
+        a.users,
+        a.servers,
+        if ms > 1 { "s of N and M" } else { " of N" },
+        ns * ms
+    );
     let total = cfg.users.len() * cfg.servers.len() * a.seeds as usize;
     let pb = ProgressBar::new(total as u64);
     if !std::io::stderr().is_terminal() {

@@ -26,7 +26,7 @@ pub struct SolveArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Wall-clock limit in seconds (exact solvers return their incumbent and bound).
-    #[arg(long)]
+    #[arg(long, value_parser = super::seconds, allow_negative_numbers = true)]
     time_limit: Option<f64>,
     /// Node limit of tree searches.
     #[arg(long)]
@@ -58,8 +58,12 @@ pub fn limits(
     threads: usize,
 ) -> Result<Limits> {
     let time_limit = match time_limit {
-        Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
-        Some(t) => anyhow::bail!("--time-limit = {t}: must be a positive number of seconds"),
+        Some(t) if t > 0.0 && t <= super::MAX_TIME_LIMIT_S => Some(Duration::from_secs_f64(t)),
+        Some(t) => anyhow::bail!(
+            "--time-limit = {}: must be a number of seconds in (0, {}]",
+            llm_offload::validate::num(t),
+            llm_offload::validate::num(super::MAX_TIME_LIMIT_S)
+        ),
         None => None,
     };
     anyhow::ensure!(threads >= 1, "--threads = 0: must be >= 1");
@@ -74,6 +78,9 @@ pub fn limits(
 
 pub fn run_solve(a: &SolveArgs) -> Result<ExitCode> {
     let solver = solvers::by_name(&a.algo)?;
+    if let Some(o) = &a.output {
+        super::check_outputs(&[a.instance.as_path()], &[("--output", o.as_path())])?;
+    }
     let inst = super::load(&a.instance)?;
     let out = solver.solve(&inst, &a.limits()?)?;
     let text = match a.format {
@@ -103,7 +110,10 @@ pub fn run_check(a: &CheckArgs) -> Result<ExitCode> {
     let inst = super::load(&a.instance)?;
     let text = std::fs::read_to_string(&a.solution)
         .with_context(|| format!("reading {}", a.solution.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
+    let text = llm_offload::validate::strip_bom(&text);
+    llm_offload::validate::no_duplicate_keys(text)
+        .with_context(|| format!("{}: malformed JSON", a.solution.display()))?;
+    let value: serde_json::Value = serde_json::from_str(text)
         .with_context(|| format!("{}: malformed JSON", a.solution.display()))?;
     let file: AssignmentFile = serde_json::from_value(value.clone()).with_context(|| {
         format!(
