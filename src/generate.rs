@@ -234,11 +234,8 @@ pub fn generate_with_queries(cfg: &GenConfig, queries: &QuerySet) -> Result<Inst
     let mut file = generate(cfg)?.to_file();
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     rng.set_stream(QUERY_STREAM);
-    let mut drawn = Vec::with_capacity(file.users.len());
     for u in &mut file.users {
-        let k = rng.gen_range(0..queries.queries.len());
-        drawn.push(k);
-        let q = &queries.queries[k];
+        let q = &queries.queries[rng.gen_range(0..queries.queries.len())];
         u.prompt_bits = q.prompt_bits;
         u.local_flops = q.local_flops;
         u.edge_flops = q.edge_flops;
@@ -252,26 +249,7 @@ pub fn generate_with_queries(cfg: &GenConfig, queries: &QuerySet) -> Result<Inst
     if let Some(serde_json::Value::Object(meta)) = file.meta.as_mut() {
         meta.insert("queries".into(), queries.source.clone().into());
     }
-    Instance::new(file).map_err(|e| {
-        // A query that is valid alone can still break the model in this scenario
-        // (its work overflows a delay): name the line it came from.
-        let drawn_for = match &e {
-            Error::InvalidField { field, .. } => field
-                .strip_prefix("users[")
-                .and_then(|r| r.split(']').next())
-                .and_then(|i| i.parse::<usize>().ok())
-                .and_then(|i| drawn.get(i).copied()),
-            _ => None,
-        };
-        match drawn_for {
-            Some(k) => Error::Line {
-                path: queries.source.clone().into(),
-                line: queries.lines.get(k).copied().unwrap_or(0),
-                message: format!("this query, drawn for the generated instance: {e}"),
-            },
-            None => e,
-        }
-    })
+    Instance::new(file)
 }
 
 /// Generates an instance.

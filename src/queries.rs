@@ -313,8 +313,6 @@ pub struct QuerySet {
     pub source: String,
     /// The queries, in file order (at least one).
     pub queries: Vec<Query>,
-    /// The 1-based line of each query in the file (blank lines are skipped).
-    pub lines: Vec<usize>,
 }
 
 impl QuerySet {
@@ -327,7 +325,6 @@ impl QuerySet {
     pub fn parse(text: &str, path: impl AsRef<Path>) -> Result<Self> {
         let path: PathBuf = path.as_ref().to_path_buf();
         let mut queries = Vec::new();
-        let mut lines = Vec::new();
         for (k, line) in validate::strip_bom(text).lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
@@ -339,7 +336,6 @@ impl QuerySet {
             };
             let raw: QueryLine = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
             queries.push(raw.resolve().map_err(|e| bad(e.to_string()))?);
-            lines.push(k + 1);
         }
         if queries.is_empty() {
             return Err(Error::field(
@@ -352,7 +348,6 @@ impl QuerySet {
         Ok(QuerySet {
             source: path.display().to_string(),
             queries,
-            lines,
         })
     }
 

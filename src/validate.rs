@@ -86,16 +86,17 @@ pub fn no_duplicate_keys(text: &str) -> std::result::Result<(), serde_json::Erro
     serde_json::from_str::<Unique>(text).map(|_| ())
 }
 
-/// A number as messages print it: the shortest text that reads back to the same
-/// `f64`, in exponent form when plain digits would be long (`3.14e297`, not 298
-/// digits; `1e-12`, not `0.000000000001`).
+/// A number as messages print it: the shorter of the plain and the exponent form,
+/// each the shortest text that reads back to the same `f64` (`3.14e297`, not 298
+/// digits; `1e-12`, not `0.000000000001`; `0.5`, not `5e-1`).
 #[must_use]
 pub fn num(v: f64) -> String {
-    let a = v.abs();
-    if v == 0.0 || !v.is_finite() || (1e-4..1e15).contains(&a) {
-        format!("{v}")
+    let plain = format!("{v}");
+    let exp = format!("{v:e}");
+    if exp.len() < plain.len() {
+        exp
     } else {
-        format!("{v:e}")
+        plain
     }
 }
 
@@ -254,6 +255,8 @@ mod tests {
         }
         assert_eq!(num(3.14e297), "3.14e297");
         assert_eq!(num(0.5), "0.5");
+        assert_eq!(num(1e10), "1e10");
+        assert_eq!(num(123.456), "123.456");
         assert_eq!(num(f64::INFINITY), "inf");
     }
 

@@ -154,7 +154,7 @@ fn inputs_whose_delays_overflow_or_underflow_are_refused() {
         ("local", local.to_string(), vec!["users[0] on device_variants[0]", "local delay"]),
         // a subnormal gain: the rate underflows to 0, the upload takes forever
         ("gain", with("/gain/0/1", 5e-324.into()), vec!["users[0] on servers[1]", "finite number > 0"]),
-        ("edge", edge_work.to_string(), vec!["users[1] on servers[0]"]),
+        ("edge", edge_work.to_string(), vec!["on servers[0]", "compute inf s"]),
         ("sum", sum.to_string(), vec!["overflows"]),
     ] {
         let p = write(dir.path(), &format!("{name}.json"), &inst);
@@ -231,13 +231,13 @@ fn queries_errors_name_the_queries_file_and_line() {
         1,
         &[format!("{}:3", s(&p)).as_str(), "prompt_tokens", "1e308"],
     );
-    // Valid alone, but its work overflows a delay once placed in the scenario.
-    let huge = r#"{"prompt_tokens": 10, "uncertainty": 0.3, "local_flops": 1e308, "edge_flops": 8e12}"#;
+    // A latency that overflows once turned into work.
+    let huge = r#"{"prompt_tokens": 10, "uncertainty": 0.3, "local_latency_s": 1e308, "edge_flops": 8e12}"#;
     let p = write(dir.path(), "h.jsonl", &format!("\n{huge}\n"));
     fails(
         &["generate", "--queries", s(&p), "--users", "2"],
         1,
-        &[format!("{}:2", s(&p)).as_str(), "local delay"],
+        &[format!("{}:2", s(&p)).as_str(), "local_latency_s", "FLOP"],
     );
 }
 
@@ -322,7 +322,7 @@ fn outputs_never_overwrite_inputs() {
     fails(&["export-mip", s(&inst), "-o", s(&inst)], 1, &["also an input"]);
     let q_text = r#"{"prompt_tokens": 10, "uncertainty": 0.3, "local_flops": 1e12, "edge_flops": 8e12}"#;
     let q = write(dir.path(), "q.jsonl", q_text);
-    fails(&["generate", "--queries", s(&q), "-o", s(&q)], 1, &["also an input"]);
+    fails(&["generate", "--users", "3", "--queries", s(&q), "-o", s(&q)], 1, &["also an input"]);
     assert_eq!(std::fs::read_to_string(&q).unwrap(), q_text);
 }
 
