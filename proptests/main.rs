@@ -4,6 +4,7 @@
 //! Failing cases are persisted in `proptests/regressions/` (committed).
 
 mod exact;
+mod fuzz;
 mod game;
 mod local_search;
 mod model;

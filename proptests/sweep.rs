@@ -13,18 +13,30 @@ use crate::strategies::config;
 /// A valid query line, using each alternative of each field group.
 fn query_lines() -> impl Strategy<Value = QueryLine> {
     let size = (1.0f64..2000.0, any::<bool>());
+    // Candidates are parts of one distribution (issue 18: their probabilities sum to at
+    // most 1): weights scaled to a total mass in [0.05, 1].
+    let distribution = (
+        prop::collection::vec(("[a-d ]{1,3}", 0.001f64..=1.0), 1..6),
+        0.05f64..=1.0,
+    )
+        .prop_map(|(c, mass)| {
+            let total: f64 = c.iter().map(|(_, w)| w).sum();
+            c.into_iter()
+                .map(|(t, w)| (t, w / total * mass))
+                .collect::<Vec<_>>()
+        });
     let alpha = prop_oneof![
         (0.0f64..=1.0).prop_map(|a| (None, None, Some(a))),
-        prop::collection::vec(("[a-d ]{1,3}", -8.0f64..=0.0), 1..6).prop_map(|c| (
+        distribution.clone().prop_map(|c| (
             Some(
                 c.into_iter()
-                    .map(|(token, logprob)| TokenLogprob { token, logprob })
+                    .map(|(token, p)| TokenLogprob { token, logprob: p.ln() })
                     .collect()
             ),
             None,
             None
         )),
-        prop::collection::vec(("[a-d ]{1,3}", 0.001f64..=1.0), 1..6).prop_map(|c| (
+        distribution.prop_map(|c| (
             None,
             Some(
                 c.into_iter()
@@ -107,6 +119,18 @@ fn bad_lines() -> impl Strategy<Value = (String, &'static str)> {
                     ..q.clone()
                 },
                 "output_tokens",
+            ),
+            (
+                QueryLine {
+                    top_probs: Some(vec![
+                        TokenProb { token: "a".into(), prob: 0.9 },
+                        TokenProb { token: "b".into(), prob: 0.9 },
+                    ]),
+                    top_logprobs: None,
+                    uncertainty: None,
+                    ..q.clone()
+                },
+                "at most 1",
             ),
             (
                 QueryLine {

@@ -81,6 +81,23 @@ pub enum Error {
         /// What is wrong in it (part of the message, so not chained again).
         error: Box<Error>,
     },
+    /// A CSV file could not be written (or read as CSV at all).
+    #[error("{}: {error}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The CSV library's error.
+        error: csv::Error,
+    },
+    /// A resource the run needs could not be set up (a thread pool, ...): not the
+    /// input's fault.
+    #[error("cannot start {what}: {reason}")]
+    Setup {
+        /// What could not be set up.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// A line of a JSON-lines or CSV input is wrong.
     #[error("{}:{line}: {message}", path.display())]
     Line {
@@ -125,11 +142,72 @@ impl Error {
         }
     }
 
+    /// Places an error found in one part of a larger input into that input: an
+    /// [`Error::InvalidField`] takes the outer input's kind `what` and has `prefix`
+    /// prepended to its field path (`top_probs` + `[3]` = `top_probs[3]`;
+    /// `users[0]` + `x` = `users[0].x`). Other errors are returned unchanged.
+    #[must_use]
+    pub fn within(self, what: &'static str, prefix: &str) -> Self {
+        match self {
+            Error::InvalidField {
+                field, value, rule, ..
+            } => {
+                let field = if field.is_empty() {
+                    prefix.to_string()
+                } else if prefix.is_empty() || field.starts_with('[') {
+                    format!("{prefix}{field}")
+                } else {
+                    format!("{prefix}.{field}")
+                };
+                Error::InvalidField {
+                    what,
+                    field,
+                    value,
+                    rule,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Wraps a CSV error with the path it concerns.
+    pub fn csv(path: impl Into<PathBuf>, error: csv::Error) -> Self {
+        Error::Csv {
+            path: path.into(),
+            error,
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             error,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn within_prefixes_the_field_path() {
+        let e = Error::field("candidates", "[3]", "5", "must lie in [0, 1]");
+        assert_eq!(
+            e.within("instance", "users[0].top_probs").to_string(),
+            "invalid instance: `users[0].top_probs[3]` = 5: must lie in [0, 1]"
+        );
+        let e = Error::field("candidates", "", "[]", "needs one");
+        assert_eq!(
+            e.within("instance", "users[1].top_probs").to_string(),
+            "invalid instance: `users[1].top_probs` = []: needs one"
+        );
+        let e = Error::field("query", "prompt_bits", "inf", "r");
+        assert!(e.within("x", "line").to_string().contains("`line.prompt_bits`"));
+        assert!(matches!(
+            Error::Infeasible("x".into()).within("y", "z"),
+            Error::Infeasible(_)
+        ));
     }
 }

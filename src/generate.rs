@@ -35,6 +35,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::error::{Error, Result};
 use crate::instance::{Instance, InstanceFile, Server, User, Variant, Weights};
 use crate::queries::QuerySet;
+use crate::validate;
 
 /// Speed of light (m/s).
 const LIGHT_M_PER_S: f64 = 299_792_458.0;
@@ -256,41 +257,14 @@ pub fn generate_with_queries(cfg: &GenConfig, queries: &QuerySet) -> Result<Inst
 /// # Errors
 /// [`Error::InvalidField`] for zero users or servers or tau outside \[0,1\].
 pub fn generate(cfg: &GenConfig) -> Result<Instance> {
-    if cfg.users == 0 {
-        return Err(Error::field(
-            "generator setting",
-            "users",
-            0,
-            "must be >= 1",
-        ));
-    }
-    if cfg.servers == 0 {
-        return Err(Error::field(
-            "generator setting",
-            "servers",
-            0,
-            "must be >= 1",
-        ));
-    }
-    if !(0.0..=1.0).contains(&cfg.tau) {
-        return Err(Error::field(
-            "generator setting",
-            "tau",
-            cfg.tau,
-            "must lie in [0, 1]",
-        ));
-    }
+    const WHAT: &str = "generator setting";
+    validate::count_at_least(WHAT, || "users".into(), cfg.users, 1)?;
+    validate::count_at_least(WHAT, || "servers".into(), cfg.servers, 1)?;
+    validate::unit(WHAT, || "tau".into(), cfg.tau)?;
     let lambda = cfg
         .lambda
         .unwrap_or_else(|| cfg.variants.map_or(0.0, VariantPreset::default_lambda));
-    if !(lambda.is_finite() && lambda >= 0.0) {
-        return Err(Error::field(
-            "generator setting",
-            "lambda",
-            lambda,
-            "must be a finite number >= 0",
-        ));
-    }
+    validate::non_negative(WHAT, || "lambda".into(), lambda)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let noise_w = libm::pow(10.0, NOISE_DBM_PER_HZ / 10.0) * 1e-3 * BANDWIDTH_HZ;
     let positions = server_positions(cfg.servers);

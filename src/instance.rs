@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::uncertainty;
+use crate::validate;
+use crate::assignment::Choice;
+use crate::model::{Delay, Model};
 
 /// How the objective weighs each user's delay (SPEC 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -197,30 +200,16 @@ pub struct Instance {
 
 const WHAT: &str = "instance";
 
-fn finite(field: impl FnOnce() -> String, v: f64) -> Result<f64> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(Error::field(WHAT, field(), v, "must be a finite number"))
-    }
+fn positive(field: impl FnOnce() -> String, v: f64) -> Result<f64> {
+    validate::positive(WHAT, field, v)
 }
 
-fn positive(field: impl Fn() -> String, v: f64) -> Result<f64> {
-    finite(&field, v)?;
-    if v > 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::field(WHAT, field(), v, "must be > 0"))
-    }
+fn non_negative(field: impl FnOnce() -> String, v: f64) -> Result<f64> {
+    validate::non_negative(WHAT, field, v)
 }
 
-fn unit(field: impl Fn() -> String, v: f64) -> Result<f64> {
-    finite(&field, v)?;
-    if (0.0..=1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(Error::field(WHAT, field(), v, "must lie in [0, 1]"))
-    }
+fn unit(field: impl FnOnce() -> String, v: f64) -> Result<f64> {
+    validate::unit(WHAT, field, v)
 }
 
 fn check_variants(prefix: &str, variants: &[Variant]) -> Result<()> {
@@ -232,17 +221,39 @@ fn check_variants(prefix: &str, variants: &[Variant]) -> Result<()> {
         if let Some(p) = var.perplexity {
             positive(|| format!("{prefix}[{v}].perplexity"), p)?;
         }
-        finite(
+        non_negative(
             || format!("{prefix}[{v}].accuracy_factor"),
             var.accuracy_factor,
         )?;
-        if var.accuracy_factor < 0.0 {
-            return Err(Error::field(
-                WHAT,
-                format!("{prefix}[{v}].accuracy_factor"),
-                var.accuracy_factor,
-                "must be >= 0",
-            ));
+    }
+    Ok(())
+}
+
+/// A variant's `accuracy_factor` times a user's probability of a correct answer on
+/// that side must still be a probability (the model would otherwise clamp it to 1
+/// silently).
+fn check_accuracy(prefix: &str, variants: &[Variant], users: &[User], edge: bool) -> Result<()> {
+    for (v, var) in variants.iter().enumerate() {
+        for (i, u) in users.iter().enumerate() {
+            let (name, p) = if edge {
+                ("p_correct_edge", u.p_correct_edge)
+            } else {
+                ("p_correct_local", u.p_correct_local)
+            };
+            if let Some(p) = p {
+                if p * var.accuracy_factor > 1.0 + 1e-12 {
+                    return Err(Error::field(
+                        WHAT,
+                        format!("{prefix}[{v}].accuracy_factor"),
+                        validate::num(var.accuracy_factor),
+                        format!(
+                            "times users[{i}].{name} = {} gives {}, not a probability",
+                            validate::num(p),
+                            validate::num(p * var.accuracy_factor)
+                        ),
+                    ));
+                }
+            }
         }
     }
     Ok(())
@@ -271,10 +282,7 @@ impl Instance {
             meta,
         } = file;
         unit(|| "tau".into(), tau)?;
-        finite(|| "lambda".into(), lambda)?;
-        if lambda < 0.0 {
-            return Err(Error::field(WHAT, "lambda", lambda, "must be >= 0"));
-        }
+        non_negative(|| "lambda".into(), lambda)?;
         if users.is_empty() {
             return Err(Error::field(WHAT, "users", "[]", "needs at least one user"));
         }
@@ -304,37 +312,13 @@ impl Instance {
                 unit(f("p_correct_edge"), p)?;
             }
             if let Some(t) = u.output_tokens {
-                finite(f("output_tokens"), t)?;
-                if t < 0.0 {
-                    return Err(Error::field(
-                        WHAT,
-                        format!("users[{i}].output_tokens"),
-                        t,
-                        "must be >= 0",
-                    ));
-                }
+                non_negative(f("output_tokens"), t)?;
             }
             if let Some(probs) = &u.top_probs {
-                if probs.is_empty() {
-                    return Err(Error::field(
-                        WHAT,
-                        format!("users[{i}].top_probs"),
-                        "[]",
-                        "needs at least one probability",
-                    ));
-                }
-                for (k, &p) in probs.iter().enumerate() {
-                    unit(|| format!("users[{i}].top_probs[{k}]"), p)?;
-                }
+                let field = format!("users[{i}].top_probs");
+                validate::distribution(WHAT, &field, probs)?;
                 let from_probs = uncertainty::alpha_from_probs(probs, uncertainty::DEFAULT_TOP_K)
-                    .map_err(|rule| {
-                    Error::field(
-                        WHAT,
-                        format!("users[{i}].top_probs"),
-                        format!("{probs:?}"),
-                        rule,
-                    )
-                })?;
+                    .map_err(|e| e.within(WHAT, &field))?;
                 match u.uncertainty {
                     None => u.uncertainty = Some(from_probs),
                     Some(a) => {
@@ -343,8 +327,11 @@ impl Instance {
                             return Err(Error::field(
                                 WHAT,
                                 format!("users[{i}].uncertainty"),
-                                a,
-                                format!("disagrees with the {from_probs} computed from top_probs; give one of the two"),
+                                validate::num(a),
+                                format!(
+                                    "disagrees with the {} computed from top_probs; give one of the two",
+                                    validate::num(from_probs)
+                                ),
                             ));
                         }
                     }
@@ -395,6 +382,10 @@ impl Instance {
                 }
             }
         }
+        check_accuracy("device_variants", &device_variants, &users, false)?;
+        for (j, s) in servers.iter().enumerate() {
+            check_accuracy(&format!("servers[{j}].variants"), &s.variants, &users, true)?;
+        }
         let (n, m) = (users.len(), servers.len());
         if gain.len() != n {
             return Err(Error::field(
@@ -431,7 +422,94 @@ impl Instance {
             meta,
         };
         inst.check_capacity()?;
+        inst.check_derived()?;
         Ok(inst)
+    }
+
+    /// Fails when some quantity the model derives from the inputs is not a finite,
+    /// positive number for some assignment: every local delay, every edge delay at its
+    /// two extremes ([`Model::edge_delay_extremes`]: alone without interference, and
+    /// shared by all N users under all the interference there is; every assignment lies
+    /// between them, by monotonicity), every penalty and the objective of the worst
+    /// assignment. Finite inputs can still overflow (`local_flops = 1e308` over
+    /// `local_flops_per_s = 1e-300`) or underflow (a subnormal gain gives a zero rate);
+    /// after this check no solver can meet a NaN or an infinity. O(N M V).
+    fn check_derived(&self) -> Result<()> {
+        let model = Model::new(self);
+        let ceiling: Vec<f64> = (0..self.n_servers())
+            .map(|j| model.interference_ceiling_w(j))
+            .collect();
+        let delay_rule = |d: &Delay, best: bool| {
+            let ok = if best {
+                d.comm_s > 0.0 && d.comp_s > 0.0 && d.total().is_finite()
+            } else {
+                d.total().is_finite()
+            };
+            ok.then_some(())
+        };
+        let mut worst_total = 0.0;
+        for i in 0..self.n_users() {
+            let mut worst = 0.0_f64;
+            for v in 0..self.device_variants.len() {
+                let d = model.local_delay(i, v);
+                if !(d.local_s.is_finite() && d.local_s > 0.0) {
+                    return Err(Error::field(
+                        WHAT,
+                        format!("users[{i}] on device_variants[{v}]"),
+                        format!("local delay {} s", validate::num(d.local_s)),
+                        "local_flops x work_multiplier / local_flops_per_s must be a finite \
+                         number > 0 (the inputs overflow or underflow)",
+                    ));
+                }
+                worst = worst.max(model.cost(i, Choice::local(v), d));
+            }
+            for (j, s) in self.servers.iter().enumerate() {
+                for v in 0..s.variants.len() {
+                    let (best, slow) = model.edge_delay_extremes(i, j, v, ceiling[j]);
+                    for (d, is_best, case) in [
+                        (best, true, "alone and without interference"),
+                        (slow, false, "shared by all users under all interference"),
+                    ] {
+                        if delay_rule(&d, is_best).is_none() {
+                            return Err(Error::field(
+                                WHAT,
+                                format!("users[{i}] on servers[{j}].variants[{v}]"),
+                                format!(
+                                    "upload {} s + compute {} s {case}",
+                                    validate::num(d.comm_s),
+                                    validate::num(d.comp_s)
+                                ),
+                                "every edge delay must be a finite number > 0 (check \
+                                 prompt_bits, tx_power_w, gain, noise_w, bandwidth_hz, \
+                                 edge_flops, flops_per_s, work_multiplier: they overflow or \
+                                 underflow)",
+                            ));
+                        }
+                    }
+                    worst = worst.max(model.cost(i, Choice::edge(j, v), slow));
+                }
+            }
+            if !worst.is_finite() {
+                return Err(Error::field(
+                    WHAT,
+                    format!("users[{i}]"),
+                    validate::num(worst),
+                    "the cost (weight x delay + lambda x perplexity) of some option is not \
+                     finite",
+                ));
+            }
+            worst_total += worst;
+        }
+        if !worst_total.is_finite() {
+            return Err(Error::field(
+                WHAT,
+                "users",
+                validate::num(worst_total),
+                "the objective of the costliest assignment overflows: the delays are too \
+                 large to add up",
+            ));
+        }
+        Ok(())
     }
 
     /// Fails when the forced users (`alpha > tau`) cannot all be offloaded because
@@ -458,7 +536,8 @@ impl Instance {
     /// [`Error::Json`] for malformed JSON, missing or unknown fields and wrong types;
     /// otherwise as [`Instance::new`].
     pub fn from_json(text: &str, context: &str) -> Result<Self> {
-        let file: InstanceFile = serde_json::from_str(text).map_err(|error| Error::Json {
+        let file: InstanceFile =
+            serde_json::from_str(validate::strip_bom(text)).map_err(|error| Error::Json {
             context: context.to_string(),
             error,
         })?;
@@ -648,6 +727,69 @@ mod tests {
         let j = tiny_json().replace("\"uncertainty\": 0.7", "\"top_probs\": [0.6, 0.3, 0.1]");
         let inst = Instance::from_json(&j, "t").unwrap();
         assert!((inst.users[0].alpha() - 0.7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn derived_delays_must_be_finite_and_positive() {
+        let err = |j: &str| Instance::from_json(j, "t").unwrap_err().to_string();
+        // Finite inputs whose local delay overflows.
+        let j = tiny_json()
+            .replace("\"local_flops\": 1e12", "\"local_flops\": 1e308")
+            .replace("\"local_flops_per_s\": 1e14", "\"local_flops_per_s\": 1e-300");
+        let e = err(&j);
+        assert!(e.contains("users[0] on device_variants[0]") && e.contains("inf"), "{e}");
+        // A subnormal gain: the rate underflows to zero, the upload is infinite.
+        let e = err(&tiny_json().replace("[[1e-9]]", "[[5e-324]]"));
+        assert!(e.contains("users[0] on servers[0].variants[0]"), "{e}");
+        // Compute share so small that the edge compute time overflows.
+        let e = err(&tiny_json().replace("\"max_flops_per_user\": 1e15", "\"max_flops_per_user\": 1e-300"));
+        assert!(e.contains("users[0] on servers[0]"), "{e}");
+        // A penalty that overflows.
+        let j = tiny_json().replace("{\"tau\": 0.5,", r#"{"tau": 0.5, "lambda": 1e300,
+            "device_variants": [{"name": "a", "work_multiplier": 1, "perplexity": 1e300}],"#)
+            .replace("\"noise_w\": 4e-13}", r#""noise_w": 4e-13, "variants": [{"name": "b", "work_multiplier": 1, "perplexity": 2}]}"#);
+        let e = err(&j);
+        assert!(e.contains("users[0]") && e.contains("not finite"), "{e}");
+        // Each user fine alone (a local delay of 1e308 s), the sum overflows.
+        let user = r#"{"prompt_bits": 1000, "local_flops": 1e308, "edge_flops": 8e12,
+             "local_flops_per_s": 1, "tx_power_w": 0.2, "uncertainty": 1}"#;
+        let two = format!(
+            r#"{{"tau": 0.5, "users": [{user}, {user}],
+               "servers": [{{"bandwidth_hz": 1e8, "flops_per_s": 1e16,
+                 "max_flops_per_user": 1e15, "noise_w": 4e-13}}],
+               "gain": [[1e-9], [1e-9]]}}"#
+        );
+        let e = err(&two);
+        assert!(e.contains("costliest assignment overflows"), "{e}");
+        assert!(Instance::from_json(&two.replacen("1e308", "1e300", 1), "t").is_ok());
+        // The bundled-scale instance still loads.
+        assert!(Instance::from_json(&tiny_json(), "t").is_ok());
+    }
+
+    #[test]
+    fn probabilities_are_checked_where_they_enter() {
+        let err = |probs: &str| {
+            let j = tiny_json().replace("\"uncertainty\": 0.7", &format!("\"top_probs\": {probs}"));
+            Instance::from_json(&j, "t").unwrap_err().to_string()
+        };
+        let e = err("[0.9, 0.9, 0.9]");
+        assert!(e.contains("users[0].top_probs") && e.contains("2.7"), "{e}");
+        assert!(err("[1e-300, 1e-300]").contains("mass"));
+        assert!(err("[0.5, 1.5]").contains("users[0].top_probs[1]"));
+        // accuracy_factor x p_correct above 1
+        let j = tiny_json()
+            .replace("\"uncertainty\": 0.7}", "\"uncertainty\": 0.7, \"p_correct_local\": 0.5}")
+            .replace("{\"tau\": 0.5,", r#"{"tau": 0.5, "device_variants": [{"name": "a", "work_multiplier": 1, "accuracy_factor": 5}],"#);
+        let e = Instance::from_json(&j, "t").unwrap_err().to_string();
+        assert!(e.contains("device_variants[0].accuracy_factor") && e.contains("2.5"), "{e}");
+        // A factor of 2 on a p_correct of 0.5 is a probability: accepted.
+        assert!(Instance::from_json(&j.replace("\"accuracy_factor\": 5", "\"accuracy_factor\": 2"), "t").is_ok());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let inst = Instance::from_json(&format!("\u{feff}{}", tiny_json()), "t").unwrap();
+        assert_eq!(inst.n_users(), 1);
     }
 
     #[test]

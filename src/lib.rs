@@ -10,6 +10,7 @@
 //! ## Modules
 //!
 //! - [`instance`]: validated instances and their JSON form.
+//! - [`validate`]: the field-level checks every reader of input shares.
 //! - [`generate`]: the paper's simulation scenario, seeded and portable.
 //! - [`uncertainty`]: margin-based token uncertainty from top (log-)probabilities.
 //! - [`assignment`]: who runs where, on which model variant.
@@ -87,6 +88,7 @@ pub mod table;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod uncertainty;
+pub mod validate;
 
 pub use assignment::{Assignment, Choice};
 pub use error::{Error, Result};

@@ -151,6 +151,29 @@ impl<'a> Model<'a> {
         s.max_flops_per_user.min(s.flops_per_s / load as f64)
     }
 
+    /// A ceiling on the interference any user can meet at server `j`: the received
+    /// power of every user, `sum_k P_k G_kj` (0 without interference). An assignment
+    /// only ever counts users offloaded elsewhere, a subset. O(N).
+    #[must_use]
+    pub fn interference_ceiling_w(&self, j: usize) -> f64 {
+        (0..self.inst.n_users())
+            .map(|k| self.interference_w(k, j))
+            .sum()
+    }
+
+    /// The two extremes of user `i`'s delay on server `j`, variant `v`: alone and
+    /// without interference (load 1: no assignment makes it faster), and shared by all
+    /// `N` users under `ceiling_w` = [`Model::interference_ceiling_w`]`(j)` (no
+    /// assignment makes it slower, by monotonicity, SPEC 2). Validation checks both, so
+    /// that no assignment can produce an infinite, NaN or zero delay. O(1).
+    #[must_use]
+    pub fn edge_delay_extremes(&self, i: usize, j: usize, v: usize, ceiling_w: f64) -> (Delay, Delay) {
+        (
+            self.edge_delay(i, j, v, 1, 0.0),
+            self.edge_delay(i, j, v, self.inst.n_users(), ceiling_w),
+        )
+    }
+
     /// The quality penalty of an option, `lambda * perplexity` (0 without perplexity).
     #[must_use]
     pub fn penalty(&self, c: Choice) -> f64 {

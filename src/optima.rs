@@ -61,18 +61,43 @@ impl OptimumRow {
 /// Reads an optima file.
 ///
 /// # Errors
-/// [`Error::Io`] when it cannot be read, [`Error::Line`] for a malformed row.
+/// [`Error::Io`] when it cannot be read, [`Error::Line`] for a malformed row, a
+/// `best_known` or `best_bound` that is not a finite number, and a row whose best
+/// known value lies below its own bound (a lower bound above a feasible value is a
+/// contradiction: one of the two is wrong, and a table measured against it would be).
 pub fn load(path: &Path) -> Result<Vec<OptimumRow>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let mut rd = csv::Reader::from_reader(crate::validate::strip_bom(&text).as_bytes());
     rd.deserialize()
         .enumerate()
         .map(|(k, r)| {
-            r.map_err(|e| Error::Line {
+            let bad = |message: String| Error::Line {
                 path: path.to_path_buf(),
                 line: k + 2,
-                message: format!("not an optima row: {e}"),
-            })
+                message,
+            };
+            let row: OptimumRow = r.map_err(|e| bad(format!("not an optima row: {e}")))?;
+            let num = crate::validate::num;
+            if !row.best_known.is_finite() || row.best_bound.is_some_and(|b| !b.is_finite()) {
+                return Err(bad(format!(
+                    "{}: best_known = {}, best_bound = {}: must be finite numbers",
+                    row.instance,
+                    num(row.best_known),
+                    row.best_bound.map_or_else(|| "none".into(), num)
+                )));
+            }
+            if let Some(b) = row.best_bound {
+                if b > row.best_known && !approx_eq(b, row.best_known) {
+                    return Err(bad(format!(
+                        "{}: best_known = {} lies below its own best_bound = {}: a lower \
+                         bound cannot exceed a feasible value",
+                        row.instance,
+                        num(row.best_known),
+                        num(b)
+                    )));
+                }
+            }
+            Ok(row)
         })
         .collect()
 }
@@ -80,18 +105,18 @@ pub fn load(path: &Path) -> Result<Vec<OptimumRow>> {
 /// Writes rows (sorted by file name) as CSV.
 ///
 /// # Errors
-/// [`Error::Io`] when the file cannot be written.
+/// [`Error::Io`] when the file cannot be written, [`Error::Csv`] when a row cannot be
+/// serialised.
 pub fn save(path: &Path, rows: &[OptimumRow]) -> Result<()> {
     let mut rows = rows.to_vec();
     rows.sort_by(|a, b| a.file.cmp(&b.file).then(a.instance.cmp(&b.instance)));
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in &rows {
-        w.serialize(r)
-            .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
+        w.serialize(r).map_err(|e| Error::csv(path, e))?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
+    let bytes = w.into_inner().map_err(|e| {
+        Error::io(path, std::io::Error::new(e.error().kind(), e.error().to_string()))
+    })?;
     std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
 }
 

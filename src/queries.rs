@@ -46,6 +46,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::generate::{BITS_PER_TOKEN, DEVICE_FLOPS_PER_S, SERVER_CAP_FLOPS_PER_S};
 use crate::uncertainty::{alpha_from_candidates, Scale, DEFAULT_TOP_K};
+use crate::validate;
 
 /// A candidate token with its natural-log probability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,55 +135,79 @@ pub struct Query {
     pub output_tokens: Option<f64>,
 }
 
-/// The index of the one field of a group that is given (`(name, given)` pairs), or a
-/// message naming the group.
-fn one_of(fields: &[(&str, bool)]) -> std::result::Result<usize, String> {
+const WHAT: &str = "query";
+
+/// The index of the one field of a group that is given (`(name, given)` pairs), or an
+/// error naming the group.
+fn one_of(fields: &[(&str, bool)]) -> Result<usize> {
     let given: Vec<usize> = (0..fields.len()).filter(|&k| fields[k].1).collect();
     let names = |ks: &mut dyn Iterator<Item = usize>, sep: &str| {
         ks.map(|k| format!("`{}`", fields[k].0))
             .collect::<Vec<_>>()
             .join(sep)
     };
+    let group = fields.iter().map(|f| f.0).collect::<Vec<_>>().join(" | ");
     match given.as_slice() {
         [k] => Ok(*k),
-        [] => Err(format!(
-            "needs one of {}",
-            names(&mut (0..fields.len()), ", ")
+        [] => Err(Error::field(
+            WHAT,
+            group,
+            "missing",
+            format!("needs one of {}", names(&mut (0..fields.len()), ", ")),
         )),
-        _ => Err(format!(
-            "gives {} of {}: give exactly one",
-            names(&mut given.iter().copied(), " and "),
-            names(&mut (0..fields.len()), ", ")
+        _ => Err(Error::field(
+            WHAT,
+            group,
+            "several",
+            format!(
+                "gives {} of {}: give exactly one",
+                names(&mut given.iter().copied(), " and "),
+                names(&mut (0..fields.len()), ", ")
+            ),
         )),
     }
 }
 
 /// The value of the second field of a pair of which exactly one must be given.
-fn pick(a: &str, va: Option<f64>, b: &str, vb: Option<f64>) -> std::result::Result<f64, String> {
+fn pick(a: &str, va: Option<f64>, b: &str, vb: Option<f64>) -> Result<f64> {
     one_of(&[(a, va.is_some()), (b, vb.is_some())])?;
-    vb.ok_or_else(|| format!("needs one of `{a}`, `{b}`"))
+    vb.ok_or_else(|| Error::field(WHAT, b, "missing", format!("needs one of `{a}`, `{b}`")))
 }
 
-fn positive(name: &str, v: f64) -> std::result::Result<f64, String> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
+fn positive(name: &str, v: f64) -> Result<f64> {
+    validate::positive(WHAT, || name.to_string(), v)
+}
+
+/// A size or work derived from a measured `v` of field `name` by a unit factor: both
+/// the measurement and the product must be finite and > 0 (`prompt_tokens = 1e308`
+/// overflows to infinite bits).
+fn scaled(name: &str, v: f64, factor: f64, unit: &str) -> Result<f64> {
+    let x = positive(name, v)? * factor;
+    if x.is_finite() && x > 0.0 {
+        Ok(x)
     } else {
-        Err(format!("`{name}` = {v}: must be a finite number > 0"))
+        Err(Error::field(
+            WHAT,
+            name,
+            validate::num(v),
+            format!(
+                "gives {} {unit} (x {}), which must be a finite number > 0",
+                validate::num(x),
+                validate::num(factor)
+            ),
+        ))
     }
 }
 
-fn correctness(name: &str, v: &Value) -> std::result::Result<f64, String> {
+fn correctness(name: &str, v: &Value) -> Result<f64> {
+    let rule = "must be true, false or a probability in [0, 1]";
     match v {
         Value::Bool(b) => Ok(f64::from(u8::from(*b))),
         Value::Number(n) => match n.as_f64() {
             Some(p) if (0.0..=1.0).contains(&p) => Ok(p),
-            _ => Err(format!(
-                "`{name}` = {n}: must be true, false or a probability in [0, 1]"
-            )),
+            _ => Err(Error::field(WHAT, name, n, rule)),
         },
-        other => Err(format!(
-            "`{name}` = {other}: must be true, false or a probability in [0, 1]"
-        )),
+        other => Err(Error::field(WHAT, name, other, rule)),
     }
 }
 
@@ -190,27 +215,28 @@ impl QueryLine {
     /// Checks the values and converts to model units.
     ///
     /// # Errors
-    /// A message naming the field, its value and the rule: a group with none or
-    /// several of its fields, a non-positive size or work, a negative output count,
+    /// [`Error::InvalidField`] (`what` = `query`) naming the field, its value and the
+    /// rule: a group with none or several of its fields, a non-positive size or work
+    /// (or one that overflows when converted to bits or FLOP), a negative output count,
     /// bad candidates (see [`alpha_from_candidates`]), uncertainty or correctness
     /// outside \[0,1\], or only one of the two correctness fields.
-    pub fn resolve(&self) -> std::result::Result<Query, String> {
+    pub fn resolve(&self) -> Result<Query> {
         let prompt_bits = match (self.prompt_tokens, self.prompt_bits) {
-            (Some(t), None) => BITS_PER_TOKEN * positive("prompt_tokens", t)?,
+            (Some(t), None) => scaled("prompt_tokens", t, BITS_PER_TOKEN, "bits")?,
             (t, b) => positive("prompt_bits", pick("prompt_tokens", t, "prompt_bits", b)?)?,
         };
         let local_flops = match (self.local_flops, self.local_latency_s) {
             (Some(w), None) => positive("local_flops", w)?,
             (w, t) => {
                 let t = pick("local_flops", w, "local_latency_s", t)?;
-                DEVICE_FLOPS_PER_S * positive("local_latency_s", t)?
+                scaled("local_latency_s", t, DEVICE_FLOPS_PER_S, "FLOP")?
             }
         };
         let edge_flops = match (self.edge_flops, self.edge_latency_s) {
             (Some(w), None) => positive("edge_flops", w)?,
             (w, t) => {
                 let t = pick("edge_flops", w, "edge_latency_s", t)?;
-                SERVER_CAP_FLOPS_PER_S * positive("edge_latency_s", t)?
+                scaled("edge_latency_s", t, SERVER_CAP_FLOPS_PER_S, "FLOP")?
             }
         };
         let alpha = self.alpha()?;
@@ -220,16 +246,26 @@ impl QueryLine {
                 Some(correctness("local_correct", l)?),
                 Some(correctness("edge_correct", e)?),
             ),
-            (Some(_), None) => return Err("`local_correct` given without `edge_correct`".into()),
-            (None, Some(_)) => return Err("`edge_correct` given without `local_correct`".into()),
-        };
-        let output_tokens = match self.output_tokens {
-            Some(t) if !(t.is_finite() && t >= 0.0) => {
-                return Err(format!(
-                    "`output_tokens` = {t}: must be a finite number >= 0"
+            (Some(_), None) => {
+                return Err(Error::field(
+                    WHAT,
+                    "edge_correct",
+                    "missing",
+                    "`local_correct` given without `edge_correct`: give both or neither",
                 ))
             }
-            t => t,
+            (None, Some(_)) => {
+                return Err(Error::field(
+                    WHAT,
+                    "local_correct",
+                    "missing",
+                    "`edge_correct` given without `local_correct`: give both or neither",
+                ))
+            }
+        };
+        let output_tokens = match self.output_tokens {
+            Some(t) => Some(validate::non_negative(WHAT, || "output_tokens".into(), t)?),
+            None => None,
         };
         Ok(Query {
             id: self.id.clone(),
@@ -243,7 +279,7 @@ impl QueryLine {
         })
     }
 
-    fn alpha(&self) -> std::result::Result<f64, String> {
+    fn alpha(&self) -> Result<f64> {
         let k = one_of(&[
             ("top_logprobs", self.top_logprobs.is_some()),
             ("top_probs", self.top_probs.is_some()),
@@ -262,20 +298,11 @@ impl QueryLine {
                     c.iter().map(|t| (t.token.clone(), t.prob)).collect(),
                 ),
                 (_, _, a) => {
-                    let a = a.unwrap_or(f64::NAN);
-                    return if (0.0..=1.0).contains(&a) {
-                        Ok(a)
-                    } else {
-                        Err(format!("`uncertainty` = {a}: must lie in [0, 1]"))
-                    };
+                    return validate::unit(WHAT, || "uncertainty".into(), a.unwrap_or(f64::NAN));
                 }
             };
         debug_assert!(k < 2);
-        if let Some((_, p)) = candidates.iter().find(|(_, p)| k == 1 && *p > 1.0) {
-            return Err(format!("`{name}`: probability {p} exceeds 1"));
-        }
-        alpha_from_candidates(&candidates, scale, DEFAULT_TOP_K)
-            .map_err(|e| format!("`{name}`: {e}"))
+        alpha_from_candidates(&candidates, scale, DEFAULT_TOP_K).map_err(|e| e.within(WHAT, name))
     }
 }
 
@@ -298,7 +325,7 @@ impl QuerySet {
     pub fn parse(text: &str, path: impl AsRef<Path>) -> Result<Self> {
         let path: PathBuf = path.as_ref().to_path_buf();
         let mut queries = Vec::new();
-        for (k, line) in text.lines().enumerate() {
+        for (k, line) in validate::strip_bom(text).lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
@@ -308,7 +335,7 @@ impl QuerySet {
                 message,
             };
             let raw: QueryLine = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
-            queries.push(raw.resolve().map_err(bad)?);
+            queries.push(raw.resolve().map_err(|e| bad(e.to_string()))?);
         }
         if queries.is_empty() {
             return Err(Error::field(

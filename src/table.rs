@@ -4,7 +4,8 @@
 //! `tidy`) as the long CSV and LaTeX.
 //!
 //! Resume semantics: every finished solve is appended to the results file as one CSV
-//! row and flushed at once, so an interrupted run loses only the solves in flight. A
+//! row and flushed at once, so an interrupted run loses only the solves in flight;
+//! concurrent runs on one file share it under a lock ([`ResultsFile`]). A
 //! rerun with the same file skips every planned solve whose key (instance hash,
 //! solver, seed, time limit: [`Record::key`]) is already there, errors included (a
 //! refusal is deterministic), and aggregates old and new rows alike. A partial last
@@ -14,6 +15,7 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -28,94 +30,268 @@ use crate::solver::{Limits, Solver, GAP_DEFINITION};
 mod tidy;
 pub use tidy::{class_label, latex, long_csv};
 
-/// The append-only results file (CSV, one [`Record`] per row, header first).
+/// The append-only results file (CSV, one [`Record`] per row, header first), safe to
+/// share between concurrent runs.
+///
+/// The file is opened in append mode and every access holds an exclusive lock on it
+/// (`flock`, [`File::lock`]): opening checks its header and reads its rows, a solve
+/// about to start first reads the rows other runs appended since ([`Self::claim`]),
+/// and a finished solve is appended as one whole row unless another run appended the
+/// same key meanwhile ([`Self::append`]). So two runs on one file keep every row, write
+/// none twice, and each ends with the rows of the file.
 #[derive(Debug)]
 pub struct ResultsFile {
     path: PathBuf,
+    opened_rows: usize,
+    inner: Mutex<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    file: File,
     done: HashMap<RunKey, Record>,
-    writer: Mutex<csv::Writer<File>>,
+    /// Bytes of the file already read (always the end of a whole row).
+    read_to: u64,
+    /// Lines already read, header included (for line numbers in errors).
+    lines: usize,
+}
+
+/// The header line of a results file.
+fn header() -> String {
+    let blank = Record {
+        instance: String::new(),
+        file: String::new(),
+        instance_hash: String::new(),
+        users: 0,
+        servers: 0,
+        interference: false,
+        variants: false,
+        solver: String::new(),
+        exact: false,
+        seed: 0,
+        time_limit_s: None,
+        status: None,
+        objective: None,
+        bound: None,
+        bound_kind: None,
+        proven_optimal: false,
+        feasible: false,
+        elapsed_s: 0.0,
+        version: None,
+        error: None,
+        refused: false,
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Serialising into memory cannot fail; an empty header would refuse every file.
+    let _ = w.serialize(&blank);
+    let bytes = w.into_inner().unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// Runs `f` with the file locked exclusively (released on every path).
+fn locked<T>(file: &File, path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    file.lock().map_err(|e| Error::io(path, e))?;
+    let out = f();
+    let unlocked = file.unlock().map_err(|e| Error::io(path, e));
+    let out = out?;
+    unlocked?;
+    Ok(out)
+}
+
+impl Shared {
+    /// Reads the whole rows appended since the last read. `Ok(partial)` is the number
+    /// of bytes of an incomplete last line left unread.
+    fn sync(&mut self, path: &Path, header: &str) -> Result<u64> {
+        let io = |e| Error::io(path, e);
+        self.file.seek(SeekFrom::Start(self.read_to)).map_err(io)?;
+        let mut bytes = Vec::new();
+        self.file.read_to_end(&mut bytes).map_err(io)?;
+        let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
+        let partial = (bytes.len() - keep) as u64;
+        if keep == 0 {
+            return Ok(partial);
+        }
+        let text = std::str::from_utf8(&bytes[..keep]).map_err(|e| Error::Line {
+            path: path.to_path_buf(),
+            line: self.lines + 1,
+            message: format!("not UTF-8 text: {e}"),
+        })?;
+        let mut with_header = String::with_capacity(header.len() + 1 + text.len());
+        with_header.push_str(header);
+        with_header.push('\n');
+        with_header.push_str(text);
+        let mut rd = csv::Reader::from_reader(with_header.as_bytes());
+        for (k, row) in rd.deserialize::<Record>().enumerate() {
+            let line = self.lines + k + 1;
+            let bad = |message: String| Error::Line {
+                path: path.to_path_buf(),
+                line,
+                message,
+            };
+            let r = row.map_err(|e| bad(format!("not a results row: {e}")))?;
+            for (name, v) in [("objective", r.objective), ("bound", r.bound)] {
+                if let Some(v) = v.filter(|v| !v.is_finite()) {
+                    return Err(bad(format!(
+                        "{name} = {v}: a results row must hold finite numbers (a NaN or \
+                         infinite answer is not resumed); delete the line to solve it again"
+                    )));
+                }
+            }
+            self.done.insert(r.key(), r);
+        }
+        self.lines += text.matches('\n').count();
+        self.read_to += keep as u64;
+        Ok(partial)
+    }
 }
 
 impl ResultsFile {
     /// Opens (or creates) `path`, reads the rows already there and returns the file
-    /// ready for appending, with the number of bytes of a partial last line dropped.
+    /// ready for appending, with the number of bytes of a partial last line dropped (a
+    /// write cut short by a crash).
     ///
     /// # Errors
-    /// [`Error::Io`] when the file cannot be read or written, [`Error::Line`] for a
-    /// complete row that does not parse.
+    /// [`Error::Io`] when the file cannot be read, written or locked; [`Error::Line`],
+    /// with the file left untouched, when it is not a results file (its first line is
+    /// not the results header: `-r notes.txt`), for a complete row that does not parse,
+    /// and for a row whose objective or bound is NaN or infinite.
     pub fn open(path: &Path) -> Result<(Self, usize)> {
         let io = |e| Error::io(path, e);
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
-            .write(true)
+            .append(true)
             .create(true)
-            .truncate(false)
             .open(path)
             .map_err(io)?;
-        let mut text = String::new();
-        file.read_to_string(&mut text).map_err(io)?;
-        let keep = text.rfind('\n').map_or(0, |k| k + 1);
-        let dropped = text.len() - keep;
-        if dropped > 0 {
-            file.set_len(keep as u64).map_err(io)?;
-        }
-        file.seek(SeekFrom::End(0)).map_err(io)?;
-        let mut done = HashMap::new();
-        if keep > 0 {
-            let mut rd = csv::Reader::from_reader(text[..keep].as_bytes());
-            for (k, row) in rd.deserialize::<Record>().enumerate() {
-                let r = row.map_err(|e| Error::Line {
-                    path: path.to_path_buf(),
-                    line: k + 2,
-                    message: format!("not a results row: {e}"),
-                })?;
-                done.insert(r.key(), r);
+        let header = header();
+        let mut shared = Shared {
+            file,
+            done: HashMap::new(),
+            read_to: 0,
+            lines: 0,
+        };
+        let file = shared.file.try_clone().map_err(io)?;
+        let dropped = locked(&file, path, || {
+            let mut first = Vec::new();
+            (&shared.file).take(header.len() as u64 + 2).read_to_end(&mut first).map_err(io)?;
+            let len = shared.file.metadata().map_err(io)?.len();
+            if len == 0 {
+                use std::io::Write;
+                shared
+                    .file
+                    .write_all(format!("{header}\n").as_bytes())
+                    .map_err(io)?;
+                shared.file.flush().map_err(io)?;
+                shared.read_to = header.len() as u64 + 1;
+                shared.lines = 1;
+                return Ok(0);
             }
-        }
-        let writer = csv::WriterBuilder::new()
-            .has_headers(keep == 0)
-            .from_writer(file);
+            let first = String::from_utf8_lossy(&first);
+            let line = first.split('\n').next().unwrap_or_default();
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line != header || !first.contains('\n') {
+                return Err(Error::Line {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    message: format!(
+                        "not a results file of this version (left untouched): the first line \
+                         must be the header `{header}`"
+                    ),
+                });
+            }
+            shared.read_to = line.len() as u64 + 1;
+            shared.lines = 1;
+            let partial = shared.sync(path, &header)?;
+            if partial > 0 {
+                shared.file.set_len(shared.read_to).map_err(io)?;
+            }
+            Ok(partial)
+        })?;
         Ok((
             ResultsFile {
                 path: path.to_path_buf(),
-                done,
-                writer: Mutex::new(writer),
+                opened_rows: shared.done.len(),
+                inner: Mutex::new(shared),
             },
-            dropped,
+            usize::try_from(dropped).unwrap_or(usize::MAX),
         ))
     }
 
-    /// The finished solve with this key, if any.
+    fn shared(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The finished solve with this key, if any, among the rows read so far.
     #[must_use]
-    pub fn get(&self, key: &RunKey) -> Option<&Record> {
-        self.done.get(key)
+    pub fn get(&self, key: &RunKey) -> Option<Record> {
+        self.shared().done.get(key).cloned()
     }
 
     /// Rows read when the file was opened.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.done.len()
+        self.opened_rows
     }
 
     /// No rows were there when the file was opened.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.done.is_empty()
+        self.opened_rows == 0
     }
 
-    /// Appends one row and flushes it.
+    /// The row with this key, reading first what other runs appended since the last
+    /// read (so a concurrent run's finished solve is not repeated).
     ///
     /// # Errors
-    /// [`Error::Io`] when writing fails.
-    pub fn append(&self, r: &Record) -> Result<()> {
-        let mut w = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let io = |e: std::io::Error| Error::io(&self.path, e);
-        w.serialize(r)
-            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
-        w.flush().map_err(io)
+    /// As [`Self::open`] for the new rows.
+    pub fn claim(&self, key: &RunKey) -> Result<Option<Record>> {
+        let mut sh = self.shared();
+        let file = sh.file.try_clone().map_err(|e| Error::io(&self.path, e))?;
+        let header = header();
+        locked(&file, &self.path, || {
+            sh.sync(&self.path, &header)?;
+            Ok(sh.done.get(key).cloned())
+        })
+    }
+
+    /// Appends one row, whole, and flushes it, unless a row with its key is already
+    /// there (appended by a concurrent run): returns the row the file keeps.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when reading or writing fails, [`Error::Csv`] when the row cannot be
+    /// serialised; as [`Self::open`] for rows other runs appended.
+    pub fn append(&self, r: &Record) -> Result<Record> {
+        use std::io::Write;
+        let mut row = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        row.serialize(r).map_err(|e| Error::csv(&self.path, e))?;
+        let bytes = row
+            .into_inner()
+            .map_err(|e| Error::io(&self.path, std::io::Error::new(e.error().kind(), e.error().to_string())))?;
+        let mut sh = self.shared();
+        let file = sh.file.try_clone().map_err(|e| Error::io(&self.path, e))?;
+        let header = header();
+        let io = |e| Error::io(&self.path, e);
+        locked(&file, &self.path, || {
+            let partial = sh.sync(&self.path, &header)?;
+            if let Some(kept) = sh.done.get(&r.key()) {
+                return Ok(kept.clone());
+            }
+            if partial > 0 {
+                // A run died mid-row: drop its fragment before writing after it.
+                sh.file.set_len(sh.read_to).map_err(io)?;
+            }
+            sh.file.write_all(&bytes).map_err(io)?;
+            sh.file.flush().map_err(io)?;
+            sh.read_to += bytes.len() as u64;
+            sh.lines += 1;
+            sh.done.insert(r.key(), r.clone());
+            Ok(r.clone())
+        })
     }
 }
 
@@ -177,8 +353,8 @@ pub struct RunSummary {
 /// cores, so use `jobs = 1` for time columns you publish.
 ///
 /// # Errors
-/// [`Error::Io`] when the results file cannot be written, or when the thread pool
-/// cannot start. Solver errors are not errors here: they become records.
+/// [`Error::Io`] when the results file cannot be written, [`Error::Setup`] when the
+/// thread pool cannot start. Solver errors are not errors here: they become records.
 pub fn run(
     plan: &[PlannedInstance],
     solvers: &[Box<dyn Solver>],
@@ -193,29 +369,40 @@ pub fn run(
     for (p, keys) in plan.iter().zip(keys(plan, solvers, limits)) {
         for (s, key) in solvers.iter().zip(keys) {
             match results.and_then(|f| f.get(&key)) {
-                Some(r) => slots.push(Some(r.clone())),
+                Some(r) => slots.push(Some(r)),
                 None => {
-                    todo.push((slots.len(), p, s.as_ref()));
+                    todo.push((slots.len(), p, s.as_ref(), key));
                     slots.push(None);
                 }
             }
         }
     }
-    let skipped = slots.len() - todo.len();
+    let skipped = AtomicUsize::new(slots.len() - todo.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
-        .map_err(|e| Error::io("<thread pool>", std::io::Error::other(e.to_string())))?;
+        .map_err(|e| Error::Setup {
+            what: "the thread pool",
+            reason: e.to_string(),
+        })?;
     let done: Vec<Result<(usize, Record)>> = pool.install(|| {
         todo.par_iter()
-            .map(|&(slot, p, s)| {
-                let out = s.solve(&p.instance, limits);
-                let r = Record::new(&p.instance, &p.file, s, limits.seed, tl, &out);
+            .map(|(slot, p, s, key)| {
                 if let Some(f) = results {
-                    f.append(&r)?;
+                    // Another run on the same file may have finished it meanwhile.
+                    if let Some(r) = f.claim(key)? {
+                        skipped.fetch_add(1, Ordering::Relaxed);
+                        tick();
+                        return Ok((*slot, r));
+                    }
+                }
+                let out = s.solve(&p.instance, limits);
+                let mut r = Record::new(&p.instance, &p.file, *s, limits.seed, tl, &out);
+                if let Some(f) = results {
+                    r = f.append(&r)?;
                 }
                 tick();
-                Ok((slot, r))
+                Ok((*slot, r))
             })
             .collect()
     });
@@ -225,7 +412,7 @@ pub fn run(
     }
     Ok(RunSummary {
         records: slots.into_iter().flatten().collect(),
-        skipped,
+        skipped: skipped.into_inner(),
     })
 }
 

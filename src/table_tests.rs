@@ -106,7 +106,7 @@ fn results_csv_round_trips() {
     let (f, dropped) = ResultsFile::open(&path).unwrap();
     assert_eq!((dropped, f.len()), (0, 6));
     for r in &first.records {
-        assert_eq!(f.get(&r.key()), Some(r), "{:?}", r.key());
+        assert_eq!(f.get(&r.key()).as_ref(), Some(r), "{:?}", r.key());
     }
 }
 

@@ -7,27 +7,41 @@
 
 use serde_json::Value;
 
+use crate::error::{Error, Result};
+use crate::validate;
+
+/// The kind of input named in candidate errors; callers place them with
+/// [`Error::within`].
+const WHAT: &str = "candidates";
+
 /// Candidates kept after merging (SPEC 4).
 pub const DEFAULT_TOP_K: usize = 10;
 
 /// alpha from bare probabilities (already distinct candidates, any order).
 ///
 /// # Errors
-/// A message when the list is empty, or holds a negative or non-finite number, or
-/// sums to zero.
-pub fn alpha_from_probs(probs: &[f64], top_k: usize) -> Result<f64, String> {
-    if probs.is_empty() {
-        return Err("needs at least one candidate".into());
-    }
-    if let Some(p) = probs.iter().find(|p| !p.is_finite() || **p < 0.0) {
-        return Err(format!("probability {p} is not a finite number >= 0"));
-    }
+/// [`Error::InvalidField`] (`what` = `candidates`, the field `[k]` of a bad entry or
+/// empty for the list; place it with [`Error::within`]) when the list is not part of
+/// one distribution ([`validate::distribution`]): empty, an entry outside \[0, 1\], a
+/// sum above 1 or a negligible total.
+pub fn alpha_from_probs(probs: &[f64], top_k: usize) -> Result<f64> {
+    validate::distribution(WHAT, "", probs)?;
+    margin(probs, top_k)
+}
+
+/// `1 - (p_(1) - p_(2))` over the top `top_k` of a checked list, renormalised.
+fn margin(probs: &[f64], top_k: usize) -> Result<f64> {
     let mut sorted = probs.to_vec();
     sorted.sort_by(|a, b| b.total_cmp(a));
     sorted.truncate(top_k.max(1));
     let total: f64 = sorted.iter().sum();
     if total <= 0.0 {
-        return Err("probabilities sum to zero".into());
+        return Err(Error::field(
+            WHAT,
+            "",
+            validate::num(total),
+            "the kept probabilities sum to zero",
+        ));
     }
     if sorted.len() == 1 {
         return Ok(0.0);
@@ -49,23 +63,35 @@ pub enum Scale {
 /// top `top_k` and applies [`alpha_from_probs`].
 ///
 /// # Errors
-/// As [`alpha_from_probs`]; also when a log-probability is positive or NaN.
+/// [`Error::InvalidField`] as [`alpha_from_probs`], checked on the candidates as
+/// given (before merging): a probability outside \[0, 1\] (llama.cpp `prob` = 5), a
+/// log-probability that is positive or NaN, candidates whose probabilities add up to
+/// more than 1 (two candidates of log-probability 0) or to almost nothing.
 pub fn alpha_from_candidates(
     candidates: &[(String, f64)],
     scale: Scale,
     top_k: usize,
-) -> Result<f64, String> {
-    let mut merged: Vec<(String, f64)> = Vec::new();
-    for (text, score) in candidates {
-        let p = match scale {
+) -> Result<f64> {
+    let mut raw = Vec::with_capacity(candidates.len());
+    for (k, (_, score)) in candidates.iter().enumerate() {
+        raw.push(match scale {
             Scale::Prob => *score,
             Scale::LogProb => {
                 if score.is_nan() || *score > 1e-9 {
-                    return Err(format!("log-probability {score} is not <= 0"));
+                    return Err(Error::field(
+                        WHAT,
+                        format!("[{k}].logprob"),
+                        validate::num(*score),
+                        "a log-probability must be <= 0",
+                    ));
                 }
                 score.exp()
             }
-        };
+        });
+    }
+    validate::distribution(WHAT, "", &raw)?;
+    let mut merged: Vec<(String, f64)> = Vec::new();
+    for ((text, _), &p) in candidates.iter().zip(&raw) {
         let key = text.trim().to_lowercase();
         match merged.iter_mut().find(|(k, _)| *k == key) {
             Some((_, q)) => *q += p,
@@ -73,7 +99,7 @@ pub fn alpha_from_candidates(
         }
     }
     let probs: Vec<f64> = merged.into_iter().map(|(_, p)| p).collect();
-    alpha_from_probs(&probs, top_k)
+    margin(&probs, top_k)
 }
 
 /// Extracts the candidates at generated position `position` from one completion
@@ -85,11 +111,14 @@ pub fn alpha_from_candidates(
 ///   or the older `completion_probabilities[pos].probs = [{tok_str, prob}]`
 ///
 /// # Errors
-/// A message naming the shape that was expected when none matches.
+/// [`Error::InvalidField`] (`what` = `completion response`) naming the part of the
+/// response and the shape that was expected there, when none matches.
 pub fn candidates_from_response(
     resp: &Value,
     position: usize,
-) -> Result<(Vec<(String, f64)>, Scale), String> {
+) -> Result<(Vec<(String, f64)>, Scale)> {
+    const RESPONSE: &str = "completion response";
+    let shape = |field: &str, value: String, rule: &str| Error::field(RESPONSE, field, value, rule);
     let list = |v: &Value, tok: &str, score: &str| -> Option<Vec<(String, f64)>> {
         v.as_array()?
             .iter()
@@ -99,15 +128,22 @@ pub fn candidates_from_response(
     if let Some(lp) = resp.pointer("/choices/0/logprobs") {
         if let Some(content) = lp.get("content").and_then(Value::as_array) {
             let entry = content.get(position).ok_or_else(|| {
-                format!(
-                    "logprobs.content has {} positions, asked for {position}",
-                    content.len()
+                shape(
+                    "choices[0].logprobs.content",
+                    format!("{} positions", content.len()),
+                    &format!("needs position {position}"),
                 )
             })?;
             let c = entry
                 .get("top_logprobs")
                 .and_then(|t| list(t, "token", "logprob"))
-                .ok_or("logprobs.content[..].top_logprobs is not a list of {token, logprob}")?;
+                .ok_or_else(|| {
+                    shape(
+                        &format!("choices[0].logprobs.content[{position}].top_logprobs"),
+                        "missing or malformed".into(),
+                        "must be a list of {token, logprob}",
+                    )
+                })?;
             return Ok((c, Scale::LogProb));
         }
         if let Some(tops) = lp.get("top_logprobs").and_then(Value::as_array) {
@@ -115,13 +151,23 @@ pub fn candidates_from_response(
                 .get(position)
                 .and_then(Value::as_object)
                 .ok_or_else(|| {
-                    format!("logprobs.top_logprobs has no object at position {position}")
+                    shape(
+                        "choices[0].logprobs.top_logprobs",
+                        format!("{} positions", tops.len()),
+                        &format!("needs an object at position {position}"),
+                    )
                 })?;
             let c = entry
                 .iter()
                 .map(|(k, v)| v.as_f64().map(|x| (k.clone(), x)))
                 .collect::<Option<Vec<_>>>()
-                .ok_or("logprobs.top_logprobs values must be numbers")?;
+                .ok_or_else(|| {
+                    shape(
+                        &format!("choices[0].logprobs.top_logprobs[{position}]"),
+                        "a non-number value".into(),
+                        "values must be numbers",
+                    )
+                })?;
             return Ok((c, Scale::LogProb));
         }
     }
@@ -130,9 +176,10 @@ pub fn candidates_from_response(
         .and_then(Value::as_array)
     {
         let entry = cp.get(position).ok_or_else(|| {
-            format!(
-                "completion_probabilities has {} positions, asked for {position}",
-                cp.len()
+            shape(
+                "completion_probabilities",
+                format!("{} positions", cp.len()),
+                &format!("needs position {position}"),
             )
         })?;
         if let Some(c) = entry
@@ -145,9 +192,13 @@ pub fn candidates_from_response(
             return Ok((c, Scale::Prob));
         }
     }
-    Err("no top_logprobs found: expected choices[0].logprobs.content[].top_logprobs (chat), \
-         choices[0].logprobs.top_logprobs[] (completions) or completion_probabilities[] (llama.cpp)"
-        .into())
+    Err(shape(
+        "top_logprobs",
+        "missing".into(),
+        "expected choices[0].logprobs.content[].top_logprobs (chat), \
+         choices[0].logprobs.top_logprobs[] (completions) or completion_probabilities[] \
+         (llama.cpp)",
+    ))
 }
 
 #[cfg(test)]
@@ -196,5 +247,28 @@ mod tests {
         let (c, s) = candidates_from_response(&llama, 0).unwrap();
         assert_eq!(alpha_from_candidates(&c, s, 10).unwrap(), 0.0);
         assert!(candidates_from_response(&serde_json::json!({"x": 1}), 0).is_err());
+    }
+
+    #[test]
+    fn candidates_must_be_parts_of_one_distribution() {
+        let c = |v: &[(&str, f64)]| -> Vec<(String, f64)> {
+            v.iter().map(|(t, p)| ((*t).to_string(), *p)).collect()
+        };
+        // llama.cpp prob 5.0
+        let e = alpha_from_candidates(&c(&[("x", 5.0)]), Scale::Prob, 10).unwrap_err();
+        assert!(e.to_string().contains("[0]") && e.to_string().contains('5'), "{e}");
+        // two candidates of log-probability 0 sum to 2
+        let e = alpha_from_candidates(&c(&[("a", 0.0), ("b", 0.0)]), Scale::LogProb, 10)
+            .unwrap_err();
+        assert!(e.to_string().contains("at most 1"), "{e}");
+        // the same, merged into one string, is refused too
+        assert!(alpha_from_candidates(&c(&[("a", 0.0), (" A", 0.0)]), Scale::LogProb, 10).is_err());
+        // a sum of 2.7, and one of 2e-300
+        assert!(alpha_from_probs(&[0.9, 0.9, 0.9], 10).is_err());
+        assert!(alpha_from_probs(&[1e-300, 1e-300], 10).is_err());
+        // rounded log-probabilities slightly above 1 in total are accepted
+        assert!(alpha_from_candidates(&c(&[("a", -0.0001), ("b", -9.0)]), Scale::LogProb, 10).is_ok());
+        let e = alpha_from_candidates(&c(&[("a", 0.5)]), Scale::LogProb, 10).unwrap_err();
+        assert!(e.to_string().contains("[0].logprob"), "{e}");
     }
 }

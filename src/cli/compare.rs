@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Per-solve wall-clock limit (s) for exact solvers.
-    #[arg(long)]
+    #[arg(long, value_parser = super::seconds, allow_negative_numbers = true)]
     time_limit: Option<f64>,
     /// Most assignments `exhaustive` may enumerate before it refuses.
     #[arg(long, default_value_t = llm_offload::solver::DEFAULT_MAX_ENUMERATION)]

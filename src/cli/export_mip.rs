@@ -29,6 +29,9 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
+    if let Some(o) = &a.output {
+        super::check_outputs(&[a.instance.as_path()], &[("--output", o.as_path())])?;
+    }
     let inst = super::load(&a.instance)?;
     let base = if a.plain {
         MipConfig::plain()

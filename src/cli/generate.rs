@@ -51,6 +51,10 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
+    if let Some(o) = &a.output {
+        let read: Vec<&std::path::Path> = a.queries.iter().map(PathBuf::as_path).collect();
+        super::check_outputs(&read, &[("--output", o.as_path())])?;
+    }
     let cfg = GenConfig {
         scenario: a.scenario.into(),
         users: a.users,

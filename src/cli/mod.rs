@@ -197,6 +197,115 @@ pub fn chosen_solvers(names: &[String]) -> Result<Vec<Box<dyn llm_offload::Solve
         .collect::<Result<_, _>>()?)
 }
 
+/// The longest `--time-limit` accepted (s): about 31.7 years. Larger values would
+/// overflow a `Duration` (1e20 s) or an `Instant` deadline; leave the option out (or
+/// use `--no-time-limit`) for no limit.
+pub const MAX_TIME_LIMIT_S: f64 = 1e9;
+
+/// The one clap value parser of time limits in seconds, used by every command: a
+/// finite number of seconds in (0, [`MAX_TIME_LIMIT_S`]]. Pair it with
+/// `allow_negative_numbers = true` so that `-1` reaches it and is refused with a clear
+/// message instead of clap's "unexpected argument".
+pub fn seconds(s: &str) -> std::result::Result<f64, String> {
+    let t: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if t.is_nan() {
+        return Err(format!("`{s}` is not a number of seconds"));
+    }
+    if t <= 0.0 {
+        return Err(format!("`{s}`: a time limit must be a number of seconds > 0"));
+    }
+    if t > MAX_TIME_LIMIT_S {
+        return Err(format!(
+            "`{s}`: a time limit must be at most {} seconds (about 31 years); leave the \
+             option out for no limit",
+            llm_offload::validate::num(MAX_TIME_LIMIT_S)
+        ));
+    }
+    Ok(t)
+}
+
+/// Checks the files a command will write, before it does any work: each must differ
+/// from every file it reads (`inputs`: files, or directories whose `*.json` files are
+/// read) and from the other outputs, and must be writable (an existing file is opened
+/// for appending without changing it; a new one is created and removed again).
+/// `outputs` pairs each path with the option that names it.
+pub fn check_outputs(inputs: &[&Path], outputs: &[(&str, &Path)]) -> Result<()> {
+    let mut read: Vec<PathBuf> = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            read.extend(instance_paths(&[p.to_path_buf()]).unwrap_or_default());
+        } else {
+            read.push(p.to_path_buf());
+        }
+    }
+    for (k, (flag, out)) in outputs.iter().enumerate() {
+        for inp in &read {
+            if same_file(out, inp) {
+                anyhow::bail!(
+                    "{flag} {}: is also an input of this command ({}); refusing to \
+                     overwrite it",
+                    out.display(),
+                    inp.display()
+                );
+            }
+        }
+        for (other_flag, other) in &outputs[..k] {
+            if same_file(out, other) || out == other {
+                anyhow::bail!(
+                    "{flag} {} and {other_flag} {} name the same file",
+                    out.display(),
+                    other.display()
+                );
+            }
+        }
+        check_writable(flag, out)?;
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same existing file (same device and inode).
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+/// Whether two paths name the same existing file (same canonical path).
+#[cfg(not(unix))]
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn check_writable(flag: &str, p: &Path) -> Result<()> {
+    if p.is_dir() {
+        anyhow::bail!("{flag} {}: is a directory, not a file", p.display());
+    }
+    if p.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(p)
+            .with_context(|| format!("{flag} {}: cannot be written", p.display()))?;
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(p)
+        .with_context(|| format!("{flag} {}: cannot be created", p.display()))?;
+    // Best effort: the probe is removed so that a failed run leaves nothing behind.
+    let _ = std::fs::remove_file(p);
+    Ok(())
+}
+
 /// Loads an instance, or explains which file failed.
 pub fn load(path: &Path) -> Result<Instance> {
     Ok(Instance::load(path)?)
@@ -213,15 +322,38 @@ pub fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
-/// Writes to stdout; a closed pipe ends the program with exit code 0.
+/// Set by commands that still have files to write after printing (`route --sweep`):
+/// a closed stdout then discards the rest of the printed output instead of ending the
+/// program, so that the files are written all the same.
+static FINISH_ON_BROKEN_PIPE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+/// Whether stdout was found closed (output is being discarded).
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes a closed stdout discard further output instead of ending the program (exit
+/// code 0 at the end, as when the pipe ends it).
+pub fn finish_on_broken_pipe() {
+    FINISH_ON_BROKEN_PIPE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Writes to stdout; a closed pipe ends the program with exit code 0 (or, after
+/// [`finish_on_broken_pipe`], discards the output and lets the command finish).
 pub fn emit(text: &str) {
     use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
     {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
+            if FINISH_ON_BROKEN_PIPE.load(Ordering::Relaxed) {
+                STDOUT_CLOSED.store(true, Ordering::Relaxed);
+                return;
+            }
             std::process::exit(0);
         }
         eprintln!("error: writing to stdout: {e}");

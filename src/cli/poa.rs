@@ -10,6 +10,7 @@ use llm_offload::poa;
 use llm_offload::solvers::best_response::Params;
 
 use super::choices::{spelling, Order, Start};
+use super::exit::usage_bail;
 use super::Format;
 
 /// Arguments of `poa`.
@@ -33,7 +34,7 @@ pub struct Args {
     seed: u64,
     /// Wall-clock limit (s) of each tree search; instances it does not solve to
     /// optimality are listed but left out of the summary.
-    #[arg(long)]
+    #[arg(long, value_parser = super::seconds, allow_negative_numbers = true)]
     time_limit: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -41,6 +42,11 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
+    if a.max_rounds == 0 {
+        usage_bail!(
+            "--max-rounds = 0: must be >= 1 (no round of best responses finds no equilibrium)"
+        );
+    }
     let params = Params {
         order: a.order.into(),
         start: a.start.into(),

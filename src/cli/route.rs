@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::exit::usage_bail;
 use anyhow::{Context, Result};
 use llm_offload::routing::policies::{OutputEstimate, Policy};
 use llm_offload::routing::report::{self, Study};
@@ -24,7 +25,7 @@ pub struct RouteArgs {
     seed_theta: f64,
     /// Output tokens the seed rule assumes for every turn (default: the true count,
     /// a length oracle).
-    #[arg(long, value_parser = super::parse::non_negative)]
+    #[arg(long, allow_negative_numbers = true)]
     assumed_output_tokens: Option<f64>,
     /// Quality weight of the weighted cost: seconds one wrong answer is worth.
     #[arg(long, default_value_t = 2.0, allow_hyphen_values = true, value_parser = super::parse::non_negative)]
@@ -44,7 +45,21 @@ pub struct RouteArgs {
 }
 
 pub fn run_route(a: &RouteArgs) -> Result<ExitCode> {
+    if a.sweep {
+        // The sweep's files come after the printed tables: a closed stdout must not
+        // stop them from being written.
+        super::finish_on_broken_pipe();
+    }
     let set = Dialogues::load(&a.file)?;
+    if let Some(y) = a.assumed_output_tokens {
+        if !(y.is_finite() && y >= 1.0) {
+            usage_bail!(
+                "--assumed-output-tokens = {}: must be a finite number >= 1 (every turn \
+                 generates at least one token)",
+                llm_offload::validate::num(y)
+            );
+        }
+    }
     let output = a
         .assumed_output_tokens
         .map_or(OutputEstimate::Actual, OutputEstimate::Fixed);

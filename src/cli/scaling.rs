@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::exit::usage_bail;
 use anyhow::{Context, Result};
 use llm_offload::report::markdown_table;
 use llm_offload::scaling::{self, Exponents, ScalingConfig, SizeTime};
@@ -44,7 +45,7 @@ pub struct Args {
     #[arg(long)]
     no_interference: bool,
     /// Per-solve wall-clock limit (s).
-    #[arg(long)]
+    #[arg(long, value_parser = super::seconds, allow_negative_numbers = true)]
     time_limit: Option<f64>,
     /// Output directory (created if missing) for `scaling-<algo>.csv` (every solve)
     /// and the log-log chart.
@@ -150,6 +151,29 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         tau: a.tau,
         limits: super::solve::limits(a.time_limit, None, 0, 1)?,
     };
+    if a.seeds == 0 {
+        usage_bail!("--seeds = 0: must be >= 1");
+    }
+    let distinct = |v: &[usize]| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    let (ns, ms) = (distinct(&a.users), distinct(&a.servers));
+    // The fit ln t = a + b ln N (+ c ln M) needs more sizes than coefficients.
+    let coefficients = if ms > 1 { 3 } else { 2 };
+    if !(ns >= 2 && ns * ms > coefficients) {
+        usage_bail!(
+        "--users {:?} --servers {:?}: fitting the exponent{} needs at least two distinct \
+         --users values and more sizes ({}) than coefficients ({coefficients}); e.g. \
+         --users 25,50,100",
+        a.users,
+        a.servers,
+        if ms > 1 { "s of N and M" } else { " of N" },
+            ns * ms
+        );
+    }
     let total = cfg.users.len() * cfg.servers.len() * a.seeds;
     let pb = super::progress::bar(total, "solves");
     let timings = scaling::measure(solver.as_ref(), &cfg, &|| pb.inc(1))?;

@@ -27,7 +27,7 @@ pub struct SolveArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Wall-clock limit in seconds (exact solvers return their incumbent and bound).
-    #[arg(long)]
+    #[arg(long, value_parser = super::seconds, allow_negative_numbers = true)]
     time_limit: Option<f64>,
     /// Node limit of tree searches.
     #[arg(long)]
@@ -59,8 +59,12 @@ pub fn limits(
     threads: usize,
 ) -> Result<Limits> {
     let time_limit = match time_limit {
-        Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
-        Some(t) => usage_bail!("--time-limit = {t}: must be a positive number of seconds"),
+        Some(t) if t > 0.0 && t <= super::MAX_TIME_LIMIT_S => Some(Duration::from_secs_f64(t)),
+        Some(t) => usage_bail!(
+            "--time-limit = {}: must be a number of seconds in (0, {}]",
+            llm_offload::validate::num(t),
+            llm_offload::validate::num(super::MAX_TIME_LIMIT_S)
+        ),
         None => None,
     };
     if threads == 0 {
@@ -77,6 +81,9 @@ pub fn limits(
 
 pub fn run_solve(a: &SolveArgs) -> Result<ExitCode> {
     let solver = solvers::by_name(&a.algo)?;
+    if let Some(o) = &a.output {
+        super::check_outputs(&[a.instance.as_path()], &[("--output", o.as_path())])?;
+    }
     let inst = super::load(&a.instance)?;
     let out = solver.solve(&inst, &a.limits()?)?;
     let text = match a.format {

@@ -1,7 +1,7 @@
 //! `llm-offload table`: optimality-gap table of solvers over an instance set
 //! (docs/tables.md).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -41,7 +41,7 @@ pub struct Args {
     seed: u64,
     /// Per-solve wall-clock limit (s); exact solvers stopped by it return their
     /// incumbent and bound (counted as TL).
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, value_parser = super::seconds, allow_negative_numbers = true)]
     time_limit: f64,
     /// No per-solve time limit (exact solvers run to the end).
     #[arg(long, conflicts_with = "time_limit")]
@@ -77,7 +77,27 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     a.figure.options().validate()?;
     let time_limit = (!a.no_time_limit).then_some(a.time_limit);
     let limits = super::solve::limits(time_limit, None, a.seed, 1)?;
-    let plan = super::instance_paths(&a.inputs)?
+    let inputs = a.inputs.clone();
+    let read: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let written: Vec<(&str, &Path)> = [
+        ("--results", &a.results),
+        ("--output", &a.output),
+        ("--write-optima", &a.write_optima),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+    .collect();
+    super::check_outputs(&read, &written)?;
+    if let Some(known) = &a.optima {
+        // --write-optima may name the --optima file: it is merged into, not replaced.
+        let not_optima: Vec<_> = written
+            .iter()
+            .copied()
+            .filter(|(flag, _)| *flag != "--write-optima")
+            .collect();
+        super::check_outputs(&[known.as_path()], &not_optima)?;
+    }
+    let plan = super::instance_paths(&inputs)?
         .into_iter()
         .map(|p| {
             Ok(PlannedInstance {

@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use super::LatencyParams;
 use crate::error::{Error, Result};
+use crate::validate;
 
 const WHAT: &str = "dialogue file";
 
@@ -117,12 +118,8 @@ pub struct Dialogues {
     pub meta: Option<serde_json::Value>,
 }
 
-fn unit(field: impl Fn() -> String, v: f64) -> Result<()> {
-    if v.is_finite() && (0.0..=1.0).contains(&v) {
-        Ok(())
-    } else {
-        Err(Error::field(WHAT, field(), v, "must lie in [0, 1]"))
-    }
+fn unit(field: impl FnOnce() -> String, v: f64) -> Result<f64> {
+    validate::unit(WHAT, field, v)
 }
 
 impl Dialogues {
@@ -167,10 +164,22 @@ impl Dialogues {
                     ("input_tokens", turn.input_tokens),
                     ("output_tokens", turn.output_tokens),
                 ] {
-                    if v == 0 {
-                        return Err(Error::field(WHAT, f(name)(), v, "must be >= 1"));
-                    }
+                    validate::count_at_least(WHAT, f(name), v as usize, 1)?;
                 }
+            }
+        }
+        let mut total = 0.0;
+        for (k, d) in dialogues.iter().enumerate() {
+            let ceiling = latency.latency_ceiling_s(d);
+            total += ceiling;
+            if !ceiling.is_finite() || !total.is_finite() {
+                return Err(Error::field(
+                    WHAT,
+                    format!("dialogues[{k}]"),
+                    format!("a route latency of up to {} s", validate::num(ceiling)),
+                    "the latencies of the file's routes must add up to a finite number \
+                     (the latency parameters or token counts are too large)",
+                ));
             }
         }
         Ok(Self {
@@ -188,7 +197,8 @@ impl Dialogues {
     /// [`Error::Json`] for malformed JSON, missing or unknown fields and wrong types
     /// (e.g. negative token counts); otherwise as [`Dialogues::new`].
     pub fn from_json(text: &str, context: &str) -> Result<Self> {
-        let file: DialogueFile = serde_json::from_str(text).map_err(|error| Error::Json {
+        let file: DialogueFile =
+            serde_json::from_str(validate::strip_bom(text)).map_err(|error| Error::Json {
             context: context.to_string(),
             error,
         })?;

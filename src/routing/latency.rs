@@ -47,7 +47,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Dialogue, Side};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::validate;
 
 /// Device, edge and link parameters of the latency model (module docs), with units in
 /// the field names.
@@ -129,28 +130,14 @@ impl LatencyParams {
             ("edge_round_trip_s", self.edge_round_trip_s),
         ];
         for (name, v) in nonneg {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(Error::field(
-                    what,
-                    format!("{prefix}.{name}"),
-                    v,
-                    "must be a finite number >= 0",
-                ));
-            }
+            validate::non_negative(what, || format!("{prefix}.{name}"), v)?;
         }
         let rates = [
             ("uplink_bits_per_s", self.uplink_bits_per_s),
             ("downlink_bits_per_s", self.downlink_bits_per_s),
         ];
         for (name, v) in rates {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(Error::field(
-                    what,
-                    format!("{prefix}.{name}"),
-                    v,
-                    "must be a finite number > 0",
-                ));
-            }
+            validate::positive(what, || format!("{prefix}.{name}"), v)?;
         }
         Ok(())
     }
@@ -205,6 +192,25 @@ impl LatencyParams {
             prefill_s: input_tokens * self.prefill(side),
             decode_s: output_tokens * self.decode(side),
         }
+    }
+
+    /// A ceiling on the latency (s) of any route through `d`: every turn on its slower
+    /// side and charged the switching cost as if the other side served the turn
+    /// before. Validation checks it is finite, so that no route (and no sum of routes
+    /// over a file) can overflow to infinity. Linear in the number of turns.
+    #[must_use]
+    pub fn latency_ceiling_s(&self, d: &Dialogue) -> f64 {
+        let mut history = 0.0;
+        let mut total = 0.0;
+        for turn in &d.turns {
+            let (x, y) = (f64::from(turn.input_tokens), f64::from(turn.output_tokens));
+            total += [(Side::Device, Side::Edge), (Side::Edge, Side::Device)]
+                .into_iter()
+                .map(|(side, prev)| self.serve(side, Some(prev), history, x, y).total_s())
+                .fold(0.0, f64::max);
+            history += x + y;
+        }
+        total
     }
 
     /// Latency of turn `t` of `d` on `side` after `prev` ([`LatencyParams::serve`]

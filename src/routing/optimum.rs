@@ -47,16 +47,7 @@ pub struct Optimum {
 pub const BRUTE_FORCE_MAX_TURNS: usize = 20;
 
 fn check_mu(mu: f64) -> Result<()> {
-    if mu.is_finite() && mu >= 0.0 {
-        Ok(())
-    } else {
-        Err(Error::field(
-            "routing setting",
-            "mu",
-            mu,
-            "must be a finite number >= 0",
-        ))
-    }
+    crate::validate::non_negative("routing setting", || "mu".into(), mu).map(|_| ())
 }
 
 fn side_index(s: Side) -> usize {

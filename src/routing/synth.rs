@@ -39,6 +39,7 @@ use serde::Serialize;
 
 use super::{Dialogue, DialogueFile, Dialogues, LatencyParams, Turn};
 use crate::error::{Error, Result};
+use crate::validate;
 
 /// Settings of [`generate`] (module docs for the story and the defaults).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,14 +94,14 @@ impl Default for SynthConfig {
 
 const WHAT: &str = "generator setting";
 
+/// The largest mean length (tokens per turn) the generator takes: far beyond any
+/// model's context, and small enough that drawn lengths fit the file's integer counts.
+pub const MAX_MEAN_TOKENS: f64 = 1e6;
+
 impl SynthConfig {
     fn validate(&self) -> Result<()> {
-        if self.dialogues == 0 {
-            return Err(Error::field(WHAT, "dialogues", 0, "must be >= 1"));
-        }
-        if self.min_turns == 0 {
-            return Err(Error::field(WHAT, "min_turns", 0, "must be >= 1"));
-        }
+        validate::count_at_least(WHAT, || "dialogues".into(), self.dialogues, 1)?;
+        validate::count_at_least(WHAT, || "min_turns".into(), self.min_turns, 1)?;
         if self.max_turns < self.min_turns {
             return Err(Error::field(
                 WHAT,
@@ -113,9 +114,7 @@ impl SynthConfig {
             ("difficulty", self.difficulty),
             ("edge_advantage", self.edge_advantage),
         ] {
-            if !v.is_finite() {
-                return Err(Error::field(WHAT, name, v, "must be a finite number"));
-            }
+            validate::finite(WHAT, || name.into(), v)?;
         }
         for (name, v) in [
             ("dialogue_sd", self.dialogue_sd),
@@ -123,16 +122,20 @@ impl SynthConfig {
             ("score_noise", self.score_noise),
             ("length_sigma", self.length_sigma),
         ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(Error::field(WHAT, name, v, "must be a finite number >= 0"));
-            }
+            validate::non_negative(WHAT, || name.into(), v)?;
         }
         for (name, v) in [
             ("mean_input_tokens", self.mean_input_tokens),
             ("mean_output_tokens", self.mean_output_tokens),
         ] {
-            if !(v.is_finite() && v >= 1.0) {
-                return Err(Error::field(WHAT, name, v, "must be a finite number >= 1"));
+            validate::at_least(WHAT, || name.into(), v, 1.0)?;
+            if v > MAX_MEAN_TOKENS {
+                return Err(Error::field(
+                    WHAT,
+                    name,
+                    validate::num(v),
+                    format!("must be at most {} tokens", validate::num(MAX_MEAN_TOKENS)),
+                ));
             }
         }
         self.latency.validate(WHAT, "latency")
@@ -155,9 +158,28 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
     libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)
 }
 
-fn tokens(rng: &mut ChaCha8Rng, mean: f64, sigma: f64) -> u32 {
-    let x = mean * libm::exp(sigma * normal(rng) - sigma * sigma / 2.0);
-    libm::round(x).clamp(1.0, f64::from(u32::MAX)) as u32
+/// A log-normal length of mean `mean`, at least 1; an error (never a silent clamp)
+/// when the draw does not fit a `u32` count.
+fn tokens(rng: &mut ChaCha8Rng, name: &str, mean: f64, sigma: f64) -> Result<u32> {
+    let x = libm::round(mean * libm::exp(sigma * normal(rng) - sigma * sigma / 2.0)).max(1.0);
+    if x <= f64::from(u32::MAX) {
+        // In range and integral, so the cast is exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = x as u32;
+        Ok(n)
+    } else {
+        Err(Error::field(
+            WHAT,
+            name,
+            validate::num(mean),
+            format!(
+                "drew a length of {} tokens, above the largest count {}: lower it or \
+                 length_sigma",
+                validate::num(x),
+                u32::MAX
+            ),
+        ))
+    }
 }
 
 /// A synthetic dialogue set (module docs). `O(dialogues * max_turns)`.
@@ -174,20 +196,30 @@ pub fn generate(cfg: &SynthConfig) -> Result<Dialogues> {
         let n = rng.gen_range(cfg.min_turns..=cfg.max_turns);
         let z_d = cfg.difficulty + cfg.dialogue_sd * normal(&mut rng);
         let turns = (0..n)
-            .map(|_| {
+            .map(|_| -> Result<Turn> {
                 let z = z_d + cfg.turn_sd * normal(&mut rng);
                 let score = round4(sigmoid(z + cfg.score_noise * normal(&mut rng)));
                 let device_ok = rng.gen::<f64>() < sigmoid(-z);
                 let edge_ok = rng.gen::<f64>() < sigmoid(cfg.edge_advantage - z);
-                Turn {
+                Ok(Turn {
                     score,
-                    input_tokens: tokens(&mut rng, cfg.mean_input_tokens, cfg.length_sigma),
-                    output_tokens: tokens(&mut rng, cfg.mean_output_tokens, cfg.length_sigma),
+                    input_tokens: tokens(
+                        &mut rng,
+                        "mean_input_tokens",
+                        cfg.mean_input_tokens,
+                        cfg.length_sigma,
+                    )?,
+                    output_tokens: tokens(
+                        &mut rng,
+                        "mean_output_tokens",
+                        cfg.mean_output_tokens,
+                        cfg.length_sigma,
+                    )?,
                     correct_device: f64::from(u8::from(device_ok)),
                     correct_edge: f64::from(u8::from(edge_ok)),
-                }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         dialogues.push(Dialogue {
             id: Some(format!("d{k}")),
             turns,

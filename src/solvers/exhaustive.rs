@@ -121,12 +121,22 @@ impl Solver for Exhaustive {
     fn search(&self, inst: &Instance, budget: &Budget<'_>) -> Result<Answer> {
         let size = search_size(inst);
         if size > u128::from(budget.max_enumeration) {
+            // Raising the limit helps only when the count fits in it at all.
+            let advice = if size > u128::from(u64::MAX) {
+                format!(
+                    "no --max-enumeration can hold that (the largest is {}); use `mip` or \
+                     `tree-search`",
+                    u64::MAX
+                )
+            } else {
+                "raise it or use `mip`".to_string()
+            };
             return Err(Error::Refused {
                 solver: NAME,
                 reason: format!(
                     "{} assignments to enumerate (each user's options, local ones \
                      removed for users that must offload) exceed --max-enumeration = {}; \
-                     raise it or use `mip`",
+                     {advice}",
                     approx_count(inst),
                     budget.max_enumeration
                 ),
