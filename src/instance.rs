@@ -80,8 +80,13 @@ pub struct User {
     pub prompt_bits: f64,
     /// `W_i^L`: FLOP to answer on the device's small model.
     pub local_flops: f64,
-    /// `W_i^E`: FLOP to answer on a server's large model.
+    /// `W_i^E`: FLOP to answer on a server's large model, as decisions are taken with.
     pub edge_flops: f64,
+    /// The FLOP the server's model actually takes, when it differs from the figure
+    /// decisions are taken with (`edge_flops`): delays are scored with it
+    /// ([`crate::model`], nominal and realised edge work). Optional, > 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realised_edge_flops: Option<f64>,
     /// `C_i^L`: device compute (FLOP/s).
     pub local_flops_per_s: f64,
     /// `P_i`: uplink transmit power (W).
@@ -296,6 +301,9 @@ impl Instance {
             positive(f("prompt_bits"), u.prompt_bits)?;
             positive(f("local_flops"), u.local_flops)?;
             positive(f("edge_flops"), u.edge_flops)?;
+            if let Some(w) = u.realised_edge_flops {
+                positive(f("realised_edge_flops"), w)?;
+            }
             positive(f("local_flops_per_s"), u.local_flops_per_s)?;
             positive(f("tx_power_w"), u.tx_power_w)?;
             if let Some(p) = u.p_correct_local {

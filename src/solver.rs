@@ -230,6 +230,13 @@ pub trait Solver: Send + Sync {
     fn is_exact(&self) -> bool {
         false
     }
+    /// Whether the solver ignores the threshold tau, as the paper's baselines do
+    /// (SPEC 5): its answers solve (P) without the constraint that users with
+    /// `alpha > tau` offload, so they may be infeasible for (P), and the evaluation's
+    /// violations say so.
+    fn ignores_tau(&self) -> bool {
+        false
+    }
     /// Solves `inst` within `limits`.
     ///
     /// # Errors

@@ -1,14 +1,21 @@
 //! Token-level uncertainty of the small model (SPEC 4): the margin between the two most
 //! likely answer tokens, `alpha = 1 - (p_(1) - p_(2))`.
 //!
-//! Candidates are normalised (trimmed, lower-cased), equal strings merged by adding
-//! their probabilities, the top `k` kept and renormalised. Readers for the
+//! The authors' procedure (SPEC 4): from the `3k` most likely candidates, the strings
+//! are normalised (trimmed, lower-cased), those left empty dropped (whitespace and
+//! newline tokens are no answer), equal strings merged by adding their probabilities,
+//! the top `k` kept and renormalised; one candidate left gives alpha = 0. Merging
+//! before keeping `k` matters: " paris" at rank 14 still adds to "Paris" at rank 1, so
+//! ask the server for `3k` = 30 candidates (docs/queries.md). Readers for the
 //! `top_logprobs` that OpenAI-compatible servers (vLLM, llama.cpp) return are here too.
 
 use serde_json::Value;
 
 /// Candidates kept after merging (SPEC 4).
 pub const DEFAULT_TOP_K: usize = 10;
+
+/// How many raw candidates enter the merge, per candidate kept (SPEC 4: the top `3k`).
+pub const MERGE_FACTOR: usize = 3;
 
 /// alpha from bare probabilities (already distinct candidates, any order).
 ///
@@ -45,17 +52,19 @@ pub enum Scale {
     LogProb,
 }
 
-/// alpha from text candidates: normalises the strings, merges equal ones, keeps the
-/// top `top_k` and applies [`alpha_from_probs`].
+/// alpha from text candidates by the authors' procedure (module docs): the `3 top_k`
+/// most likely raw candidates are normalised, the empty ones dropped, equal strings
+/// merged, the top `top_k` kept and renormalised, and [`alpha_from_probs`] applied.
 ///
 /// # Errors
-/// As [`alpha_from_probs`]; also when a log-probability is positive or NaN.
+/// As [`alpha_from_probs`]; also when a log-probability is positive or NaN, or when
+/// every candidate is empty after normalisation.
 pub fn alpha_from_candidates(
     candidates: &[(String, f64)],
     scale: Scale,
     top_k: usize,
 ) -> Result<f64, String> {
-    let mut merged: Vec<(String, f64)> = Vec::new();
+    let mut raw: Vec<(&str, f64)> = Vec::with_capacity(candidates.len());
     for (text, score) in candidates {
         let p = match scale {
             Scale::Prob => *score,
@@ -66,11 +75,27 @@ pub fn alpha_from_candidates(
                 score.exp()
             }
         };
+        if !p.is_finite() || p < 0.0 {
+            return Err(format!("probability {p} is not a finite number >= 0"));
+        }
+        raw.push((text, p));
+    }
+    // The top 3k raw candidates (stable: equal probabilities keep the given order).
+    raw.sort_by(|a, b| b.1.total_cmp(&a.1));
+    raw.truncate(MERGE_FACTOR * top_k.max(1));
+    let mut merged: Vec<(String, f64)> = Vec::new();
+    for (text, p) in raw {
         let key = text.trim().to_lowercase();
+        if key.is_empty() {
+            continue;
+        }
         match merged.iter_mut().find(|(k, _)| *k == key) {
             Some((_, q)) => *q += p,
             None => merged.push((key, p)),
         }
+    }
+    if merged.is_empty() && !candidates.is_empty() {
+        return Err("every candidate is empty after trimming and lower-casing".into());
     }
     let probs: Vec<f64> = merged.into_iter().map(|(_, p)| p).collect();
     alpha_from_probs(&probs, top_k)
@@ -175,6 +200,48 @@ mod tests {
         ];
         // merged: a = 0.6, b = 0.4 -> alpha = 1 - 0.2
         assert!((alpha_from_candidates(&c, Scale::Prob, 10).unwrap() - 0.8).abs() < 1e-12);
+    }
+
+    fn cands(list: &[(&str, f64)]) -> Vec<(String, f64)> {
+        list.iter().map(|(t, p)| ((*t).to_string(), *p)).collect()
+    }
+
+    #[test]
+    fn drops_empty_candidates() {
+        // issue 13's example: "" and "\n" are no answer; paris 0.6, london 0.15
+        let c = cands(&[
+            ("Paris", 0.4),
+            (" paris", 0.2),
+            (" ", 0.15),
+            ("\n", 0.1),
+            ("London", 0.15),
+        ]);
+        let a = alpha_from_candidates(&c, Scale::Prob, 10).unwrap();
+        assert!((a - 0.4).abs() < 1e-12, "{a}");
+        // one answer left: alpha = 0
+        let c = cands(&[("Paris", 0.5), (" ", 0.3), (" PARIS ", 0.2)]);
+        assert_eq!(alpha_from_candidates(&c, Scale::Prob, 10).unwrap(), 0.0);
+        let err = alpha_from_candidates(&cands(&[(" ", 0.5), ("\t", 0.5)]), Scale::Prob, 10);
+        assert!(err.unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn merges_the_top_3k_before_keeping_k() {
+        // k = 2: "b" at rank 4 (within 3k = 6) merges into "B" at rank 2, which then
+        // beats "a"; "a" at rank 7 is outside the top 6 and is not merged.
+        let c = cands(&[
+            ("a", 0.30),
+            ("B", 0.20),
+            ("c", 0.15),
+            (" b", 0.12),
+            ("d", 0.08),
+            ("e", 0.06),
+            (" a", 0.05),
+        ]);
+        // merged: b 0.32, a 0.30 (top 2 kept) -> margin 0.02 / 0.62
+        let a = alpha_from_candidates(&c, Scale::Prob, 2).unwrap();
+        assert!((a - (1.0 - 0.02 / 0.62)).abs() < 1e-12, "{a}");
+        assert!(alpha_from_candidates(&cands(&[("x", -0.1)]), Scale::Prob, 2).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use llm_offload::generate::Scenario;
 use llm_offload::instance::Weights;
 use llm_offload::queries::QuerySet;
 use llm_offload::sweep::{self, SweepConfig};
@@ -35,6 +36,13 @@ pub struct Args {
     /// instead of the synthetic generator.
     #[arg(long)]
     queries: Option<PathBuf>,
+    /// Scenario to simulate (`kim2026`: the authors' simulator, docs/results.md).
+    #[arg(long, value_enum, default_value_t = Scenario::Paper)]
+    scenario: Scenario,
+    /// Put the points beside the authors' per-point means in this CSV
+    /// (shared/kim2026/authors-means.csv): writes vs_authors.md and vs_authors.csv.
+    #[arg(long)]
+    compare_authors: Option<PathBuf>,
     /// Number of edge servers M.
     #[arg(long, short = 'm', default_value_t = 4)]
     servers: usize,
@@ -94,6 +102,15 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         weights: a.weights,
         interference: !a.no_interference,
         queries,
+        scenario: a.scenario,
+    };
+    let authors = match &a.compare_authors {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Some(sweep::authors::parse(&text, path)?)
+        }
+        None => None,
     };
     let plot_tau = a.plot_tau.unwrap_or(cfg.taus[cfg.taus.len() / 2]);
     anyhow::ensure!(
@@ -131,11 +148,27 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         "version": env!("CARGO_PKG_VERSION"),
         "users": cfg.users, "tau": cfg.taus, "runs": cfg.runs, "algorithms": cfg.algorithms,
         "servers": cfg.servers, "seed": cfg.seed, "weights": cfg.weights,
-        "interference": cfg.interference,
+        "interference": cfg.interference, "scenario": cfg.scenario.label(),
         "queries": cfg.queries.as_ref().map(|q| q.source.clone()),
         "threads": pool.current_num_threads(),
         "elapsed_s": elapsed,
     });
+    if let Some(theirs) = &authors {
+        let rows = sweep::authors::pair(&points, theirs);
+        anyhow::ensure!(
+            !rows.is_empty(),
+            "--compare-authors: no point of the sweep is in {}",
+            a.compare_authors.as_ref().map_or(String::new(), |p| p.display().to_string())
+        );
+        for (name, text) in [
+            ("vs_authors.md", sweep::authors::markdown(&rows)),
+            ("vs_authors.csv", sweep::authors::csv(&rows)),
+        ] {
+            let path = a.output.join(name);
+            super::write_out(Some(&path), &text)?;
+            written.push(path);
+        }
+    }
     let path = a.output.join("meta.json");
     super::write_out(Some(&path), &(serde_json::to_string_pretty(&meta)? + "\n"))?;
     written.push(path);

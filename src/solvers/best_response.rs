@@ -51,7 +51,7 @@ pub enum Order {
 /// The profile the dynamics start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Start {
-    /// The `all-local` baseline: everyone on its best local option, users forced by
+    /// The `all-local-tau` baseline: everyone on its best local option, users forced by
     /// tau placed as in GOA's phase 1 (no coordination beyond feasibility).
     #[default]
     AllLocal,
@@ -195,7 +195,7 @@ impl BestResponse {
     fn start_profile(&self, inst: &Instance) -> Result<Assignment> {
         let limits = Limits::default();
         Ok(match self.params.start {
-            Start::AllLocal => super::all_local::AllLocal.solve(inst, &limits)?,
+            Start::AllLocal => super::all_local::AllLocalTau.solve(inst, &limits)?,
             Start::Goa => super::goa::Goa.solve(inst, &limits)?,
         }
         .assignment)

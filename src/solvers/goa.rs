@@ -2,64 +2,38 @@
 //!
 //! Phase 1 places every user with `alpha_i > tau` on the option of smallest weighted
 //! gap, positive gaps included; phase 2 keeps placing the other users while the
-//! smallest gap is negative. `goa` (lazy priority queue) and `goa-reference` (full
-//! rescan, from-scratch gaps) return the identical assignment; see
-//! [`super::greedy`] for the gap, the tie-break and the complexity of each.
+//! smallest gap is negative ([`Recipe::goa`]). `goa` (lazy priority queue) and
+//! `goa-reference` (full rescan, from-scratch gaps) return the identical assignment;
+//! see [`super::greedy`] for the gap, the tie-break and the complexity of each.
 
-use std::time::Instant;
-
+use crate::assignment::Assignment;
 use crate::error::Result;
 use crate::instance::Instance;
-use crate::model::Model;
-use crate::solver::{Limits, Outcome, Solver, Stats, Status};
+use crate::solver::{Limits, Outcome, Solver};
 
-use super::greedy::{self, Engine, GapWeight, Phase};
+use super::greedy::{Engine, Phase, Recipe};
 
 /// GOA's two phases for `inst`.
 #[must_use]
 pub fn phases(inst: &Instance) -> Vec<Phase> {
-    let (forced, free): (Vec<usize>, Vec<usize>) =
-        (0..inst.n_users()).partition(|&i| inst.is_forced(i));
-    vec![
-        Phase {
-            users: forced,
-            only_negative: false,
-            required: true,
-        },
-        Phase {
-            users: free,
-            only_negative: true,
-            required: false,
-        },
-    ]
+    Recipe::goa().phases(inst)
 }
 
-/// Runs GOA with the given engine.
+/// GOA's assignment of `inst` (the lazy engine), e.g. as a start for other solvers.
 ///
 /// # Errors
 /// [`crate::Error::Infeasible`] when caps leave a forced user without a server
 /// (instances that pass validation never do).
-pub fn solve_with(name: &'static str, inst: &Instance, engine: Engine) -> Result<Outcome> {
-    let start = Instant::now();
-    let model = Model::new(inst);
-    let mut state = greedy::start(&model);
-    let mut stats = Stats::default();
-    greedy::run(
-        &mut state,
-        &phases(inst),
-        GapWeight::Instance,
-        engine,
-        &mut stats,
-    )?;
-    Outcome::new(
-        name,
-        inst,
-        state.assignment(),
-        start,
-        Status::Completed,
-        None,
-        stats,
-    )
+pub fn assignment(inst: &Instance) -> Result<Assignment> {
+    Ok(Recipe::goa().assign(inst, Engine::Lazy)?.0)
+}
+
+/// Runs GOA with the given engine, reported as solver `name`.
+///
+/// # Errors
+/// As [`assignment`].
+pub fn solve_with(name: &str, inst: &Instance, engine: Engine) -> Result<Outcome> {
+    Recipe::goa().solve(name, inst, engine)
 }
 
 /// `goa`: the fast GOA (lazy priority queue).

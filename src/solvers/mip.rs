@@ -200,9 +200,9 @@ impl Solver for Mip {
         let start = Instant::now();
         let f = formulate(inst, &self.config)?;
         let warm = if self.config.warm_start {
-            super::goa::solve_with("goa", inst, super::greedy::Engine::Lazy)
+            super::goa::assignment(inst)
                 .ok()
-                .and_then(|o| repaired_start(inst, &f, o.assignment))
+                .and_then(|a| repaired_start(inst, &f, a))
         } else {
             None
         };
