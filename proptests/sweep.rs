@@ -10,12 +10,13 @@ use proptest::prelude::*;
 
 use crate::strategies::config;
 
-/// A valid query line, using each alternative of each field group.
+/// A valid query line, using each alternative of each field group (candidates hold a
+/// letter: all-blank candidate lists are invalid, see [`bad_lines`]).
 fn query_lines() -> impl Strategy<Value = QueryLine> {
     let size = (1.0f64..2000.0, any::<bool>());
     let alpha = prop_oneof![
         (0.0f64..=1.0).prop_map(|a| (None, None, Some(a))),
-        prop::collection::vec(("[a-d ]{1,3}", -8.0f64..=0.0), 1..6).prop_map(|c| (
+        prop::collection::vec(("[a-d ]{0,2}[a-d]", -8.0f64..=0.0), 1..6).prop_map(|c| (
             Some(
                 c.into_iter()
                     .map(|(token, logprob)| TokenLogprob { token, logprob })
@@ -24,7 +25,7 @@ fn query_lines() -> impl Strategy<Value = QueryLine> {
             None,
             None
         )),
-        prop::collection::vec(("[a-d ]{1,3}", 0.001f64..=1.0), 1..6).prop_map(|c| (
+        prop::collection::vec(("[a-d ]{0,2}[a-d]", 0.001f64..=1.0), 1..6).prop_map(|c| (
             None,
             Some(
                 c.into_iter()
@@ -100,6 +101,18 @@ fn bad_lines() -> impl Strategy<Value = (String, &'static str)> {
                     ..q.clone()
                 },
                 "local_latency_s",
+            ),
+            (
+                QueryLine {
+                    top_logprobs: Some(vec![
+                        TokenLogprob { token: " ".into(), logprob: -0.5 },
+                        TokenLogprob { token: "\n".into(), logprob: -1.0 },
+                    ]),
+                    top_probs: None,
+                    uncertainty: None,
+                    ..q.clone()
+                },
+                "empty",
             ),
             (
                 QueryLine {

@@ -174,6 +174,9 @@ pub struct Point {
     pub forced_local: Stat,
     /// Runs whose answer is infeasible for (P) (baselines that ignore tau).
     pub infeasible_runs: usize,
+    /// The largest mean delay of one run (s): with the mean, it gives the mean
+    /// without that run, the check for a heavy tail (docs/results.md).
+    pub delay_max_run_s: f64,
     /// Objective of (P).
     pub objective: Stat,
     /// Paired difference of accuracy to the first algorithm, run by run.
@@ -325,6 +328,7 @@ pub fn run(cfg: &SweepConfig, progress: &(dyn Fn() + Sync)) -> Result<Vec<Point>
                     forced: stat(&|x| x.forced),
                     forced_local: stat(&|x| x.forced_local),
                     infeasible_runs: xs.iter().filter(|x| !x.feasible).count(),
+                    delay_max_run_s: xs.iter().map(|x| x.delay_s).fold(f64::NEG_INFINITY, f64::max),
                     objective: stat(&|x| x.objective),
                     accuracy_diff: acc.zip(ref_acc).map(|(a, r)| {
                         Stat::of(&a.iter().zip(&r).map(|(x, y)| x - y).collect::<Vec<_>>())
@@ -394,6 +398,7 @@ mod tests {
         for p in on_threads(&tiny(), 2) {
             let split = p.comm_s.mean + p.comp_s.mean + p.local_s.mean;
             assert!((split - p.delay_s.mean).abs() < 1e-12, "{p:?}");
+            assert!(p.delay_max_run_s >= p.delay_s.mean - 1e-15, "{p:?}");
             let ignores_tau = solvers::by_name(&p.algorithm).unwrap().ignores_tau();
             if ignores_tau {
                 infeasible += p.infeasible_runs;

@@ -46,7 +46,8 @@ fn key(p: &Point) -> Vec<String> {
 /// user (`delay_ms` = `comm_ms` + `comp_ms` + `local_ms`), `*_diff_*` are paired
 /// differences to the first algorithm; `infeasible_runs` counts the runs whose answer
 /// is infeasible for (P) and `forced_local` the users with `alpha > tau` left on the
-/// device (both 0 except for baselines that ignore tau). Fixed decimals: the same
+/// device (both 0 except for baselines that ignore tau), `delay_ms_max_run` the
+/// largest mean delay of a single run. Fixed decimals: the same
 /// points give the same bytes.
 #[must_use]
 pub fn points_csv(points: &[Point]) -> String {
@@ -78,6 +79,7 @@ pub fn points_csv(points: &[Point]) -> String {
         "infeasible_runs",
         "forced_local_mean",
         "forced_local_ci95",
+        "delay_ms_max_run",
     ];
     let rows = points
         .iter()
@@ -94,6 +96,7 @@ pub fn points_csv(points: &[Point]) -> String {
             push_stat(&mut r, Some(p.delay_diff_s), 1e3, 5);
             r.push(p.infeasible_runs.to_string());
             push_stat(&mut r, Some(p.forced_local), 1.0, 3);
+            r.push(format!("{:.5}", 1e3 * p.delay_max_run_s));
             r
         })
         .collect();
