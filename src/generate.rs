@@ -441,22 +441,22 @@ pub fn generate(cfg: &GenConfig) -> Result<Instance> {
         users,
         servers,
         gain,
-        meta: Some(serde_json::json!({
-            "generator": format!("llm-offload generate --scenario {}", cfg.scenario.label()),
-            "users": cfg.users, "servers": cfg.servers, "seed": cfg.seed,
-            "variants": cfg.variants.map(VariantPreset::label), "lambda": lambda,
-            "prompt_bits_unit": if kim {
-                "UTF-8 bytes of the prompt, counted as bits (the authors' D_i)"
-            } else {
-                "bits (32 per prompt token)"
-            },
-            "edge_work": if kim {
-                "edge_flops = 8 x local_flops (decisions); realised_edge_flops = 6.3 x (scoring)"
-            } else {
-                "edge_flops = 8 x local_flops"
-            },
-            "correctness": if kim { "probabilities" } else { "0/1 labels" },
-        })),
+        meta: Some(if kim {
+            serde_json::json!({
+                "generator": "llm-offload generate --scenario kim2026",
+                "users": cfg.users, "servers": cfg.servers, "seed": cfg.seed,
+                "variants": cfg.variants.map(VariantPreset::label), "lambda": lambda,
+                "prompt_bits_unit": "UTF-8 bytes of the prompt, counted as bits (the authors' D_i)",
+                "edge_work": "edge_flops = 8 x local_flops (decisions); realised_edge_flops = 6.3 x (scoring)",
+                "correctness": "probabilities, synthetic (docs/results.md)",
+            })
+        } else {
+            serde_json::json!({
+                "generator": "llm-offload generate --scenario paper",
+                "users": cfg.users, "servers": cfg.servers, "seed": cfg.seed,
+                "variants": cfg.variants.map(VariantPreset::label), "lambda": lambda,
+            })
+        }),
     })
 }
 
@@ -497,6 +497,45 @@ mod tests {
             (acc_l - 0.45).abs() < 0.03 && (acc_e - 0.56).abs() < 0.03,
             "{acc_l} {acc_e}"
         );
+    }
+
+    #[test]
+    fn kim2026_is_calibrated_and_states_its_units() {
+        let cfg = GenConfig {
+            scenario: Scenario::Kim2026,
+            users: 4000,
+            seed: 3,
+            ..GenConfig::default()
+        };
+        let a = generate(&cfg).unwrap();
+        assert_eq!(a.to_json(), generate(&cfg).unwrap().to_json());
+        assert!(a.name.starts_with("kim2026-n4000"));
+        let meta = a.meta.as_ref().unwrap();
+        assert!(meta["prompt_bits_unit"].as_str().unwrap().contains("bytes"));
+        let n = a.n_users() as f64;
+        let mean = |f: &dyn Fn(&User) -> f64| a.users.iter().map(f).sum::<f64>() / n;
+        // bAbI-sized: 130 + 28 k bytes, k in 1..=24, used as bits
+        assert!(a.users.iter().all(|u| (158.0..=802.0).contains(&u.prompt_bits)
+            && (u.prompt_bits - 130.0) % 28.0 == 0.0));
+        assert!((mean(&|u| u.prompt_bits) - 480.0).abs() < 10.0);
+        let local = mean(&|u| u.local_flops / u.local_flops_per_s);
+        assert!((local - 0.036).abs() < 0.002, "mean local delay {local}");
+        for u in &a.users {
+            assert!((u.edge_flops - 8.0 * u.local_flops).abs() <= 1e-9 * u.edge_flops);
+            let real = u.realised_edge_flops.unwrap();
+            assert!((real - 6.3 * u.local_flops).abs() <= 1e-9 * real);
+            // probabilities, falling with alpha
+            assert!((u.p_correct_local.unwrap() - (0.45 - 0.8 * (u.alpha() - 2.0 / 3.0))).abs() < 1e-12);
+        }
+        let acc_l = mean(&|u| u.p_correct_local.unwrap());
+        let acc_e = mean(&|u| u.p_correct_edge.unwrap());
+        assert!((acc_l - 0.45).abs() < 0.01 && (acc_e - 0.56).abs() < 0.01, "{acc_l} {acc_e}");
+        assert!((mean(&|u| u.alpha()) - 2.0 / 3.0).abs() < 0.02);
+        // the paper scenario is untouched: labels, no realised work, 32 bits a token
+        let p = generate(&GenConfig { users: 50, ..GenConfig::default() }).unwrap();
+        assert!(p.users.iter().all(|u| u.realised_edge_flops.is_none()
+            && (u.p_correct_local == Some(0.0) || u.p_correct_local == Some(1.0))
+            && u.prompt_bits % 32.0 == 0.0));
     }
 
     #[test]
