@@ -635,6 +635,24 @@ mod tests {
     }
 
     #[test]
+    fn realised_edge_flops_is_optional_and_positive() {
+        let with = |v: &str| {
+            tiny_json().replace(
+                "\"edge_flops\": 8e12,",
+                &format!("\"edge_flops\": 8e12, \"realised_edge_flops\": {v},"),
+            )
+        };
+        let inst = Instance::from_json(&with("6.3e12"), "t").unwrap();
+        assert_eq!(inst.users[0].realised_edge_flops, Some(6.3e12));
+        assert_eq!(Instance::from_json(&inst.to_json(), "u").unwrap(), inst);
+        assert!(!Instance::from_json(&tiny_json(), "t").unwrap().to_json().contains("realised"));
+        for bad in ["0", "-1"] {
+            let err = Instance::from_json(&with(bad), "t").unwrap_err().to_string();
+            assert!(err.contains("users[0].realised_edge_flops"), "{err}");
+        }
+    }
+
+    #[test]
     fn names_the_bad_field() {
         let bad = tiny_json().replace("\"bandwidth_hz\": 1e8", "\"bandwidth_hz\": -1");
         let err = Instance::from_json(&bad, "t").unwrap_err().to_string();
