@@ -79,7 +79,7 @@ proptest! {
     #[test]
     fn local_search_is_feasible_and_never_worse_than_its_start(inst in instances(Shape { users: (1, 14), servers: (1, 4), ..Shape::default() }), seed in any::<u64>()) {
         let limits = Limits { seed, ..Limits::default() };
-        for name in ["goa", "goa-marginal", "all-local"] {
+        for name in ["goa", "goa-marginal", "all-local-tau"] {
             let start = solvers::by_name(name).unwrap().solve(&inst, &limits).unwrap();
             let r = improve(&inst, &start.assignment(), &small_opts(), &limits).unwrap();
             let e = evaluate(&inst, &r.assignment).unwrap();

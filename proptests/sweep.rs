@@ -10,13 +10,14 @@ use proptest::prelude::*;
 
 use crate::strategies::config;
 
-/// A valid query line, using each alternative of each field group.
+/// A valid query line, using each alternative of each field group (candidates hold a
+/// letter: all-blank candidate lists are invalid, see [`bad_lines`]).
 fn query_lines() -> impl Strategy<Value = QueryLine> {
     let size = (1.0f64..2000.0, any::<bool>());
     // Candidates are parts of one distribution (issue 18: their probabilities sum to at
     // most 1): weights scaled to a total mass in [0.05, 1].
     let distribution = (
-        prop::collection::vec(("[a-d ]{1,3}", 0.001f64..=1.0), 1..6),
+        prop::collection::vec(("[a-d ]{0,2}[a-d]", 0.001f64..=1.0), 1..6),
         0.05f64..=1.0,
     )
         .prop_map(|(c, mass)| {
@@ -112,6 +113,18 @@ fn bad_lines() -> impl Strategy<Value = (String, &'static str)> {
                     ..q.clone()
                 },
                 "local_latency_s",
+            ),
+            (
+                QueryLine {
+                    top_logprobs: Some(vec![
+                        TokenLogprob { token: " ".into(), logprob: -0.5 },
+                        TokenLogprob { token: "\n".into(), logprob: -1.0 },
+                    ]),
+                    top_probs: None,
+                    uncertainty: None,
+                    ..q.clone()
+                },
+                "empty",
             ),
             (
                 QueryLine {

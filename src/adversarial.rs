@@ -50,6 +50,7 @@ fn user(local_s: f64, edge_flops: f64, alpha: f64) -> User {
         prompt_bits: PROMPT_BITS,
         local_flops: local_s * 1e14,
         edge_flops,
+        realised_edge_flops: None,
         local_flops_per_s: 1e14,
         tx_power_w: TX_POWER_W,
         uncertainty: Some(alpha),

@@ -131,7 +131,7 @@ mod tests {
         let c = compare(
             &inst,
             "x.json",
-            &named(&["goa", "all-local", "exhaustive"]),
+            &named(&["goa", "all-local-tau", "exhaustive"]),
             &Limits::default(),
         );
         let r = c.reference.unwrap();

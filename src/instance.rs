@@ -82,8 +82,13 @@ pub struct User {
     pub prompt_bits: f64,
     /// `W_i^L`: FLOP to answer on the device's small model.
     pub local_flops: f64,
-    /// `W_i^E`: FLOP to answer on a server's large model.
+    /// `W_i^E`: FLOP to answer on a server's large model, as decisions are taken with.
     pub edge_flops: f64,
+    /// The FLOP the server's model actually takes, when it differs from the figure
+    /// decisions are taken with (`edge_flops`): delays are scored with it
+    /// ([`crate::model`], nominal and realised edge work). Optional, > 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realised_edge_flops: Option<f64>,
     /// `C_i^L`: device compute (FLOP/s).
     pub local_flops_per_s: f64,
     /// `P_i`: uplink transmit power (W).
@@ -303,6 +308,9 @@ impl Instance {
             positive(f("prompt_bits"), u.prompt_bits)?;
             positive(f("local_flops"), u.local_flops)?;
             positive(f("edge_flops"), u.edge_flops)?;
+            if let Some(w) = u.realised_edge_flops {
+                positive(f("realised_edge_flops"), w)?;
+            }
             positive(f("local_flops_per_s"), u.local_flops_per_s)?;
             positive(f("tx_power_w"), u.tx_power_w)?;
             if let Some(p) = u.p_correct_local {
@@ -704,6 +712,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("servers[0].variants[0].perplexity"), "{err}");
+    }
+
+    #[test]
+    fn realised_edge_flops_is_optional_and_positive() {
+        let with = |v: &str| {
+            tiny_json().replace(
+                "\"edge_flops\": 8e12,",
+                &format!("\"edge_flops\": 8e12, \"realised_edge_flops\": {v},"),
+            )
+        };
+        let inst = Instance::from_json(&with("6.3e12"), "t").unwrap();
+        assert_eq!(inst.users[0].realised_edge_flops, Some(6.3e12));
+        assert_eq!(Instance::from_json(&inst.to_json(), "u").unwrap(), inst);
+        assert!(!Instance::from_json(&tiny_json(), "t").unwrap().to_json().contains("realised"));
+        for bad in ["0", "-1"] {
+            let err = Instance::from_json(&with(bad), "t").unwrap_err().to_string();
+            assert!(err.contains("users[0].realised_edge_flops"), "{err}");
+        }
     }
 
     #[test]

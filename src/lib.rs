@@ -40,7 +40,9 @@
 //!
 //! - `goa`: uncertainty-aware greedy offloading, lazy priority queue.
 //! - `goa-reference`: the same GOA, straightforward full rescan.
-//! - `all-local`, `all-edge`, `random`, `min-delay`: the paper's baselines.
+//! - `all-local`, `all-edge`, `random`, `min-delay`: the paper's baselines, tau
+//!   ignored as in the authors' code (answers may be infeasible for (P));
+//!   `all-local-tau`, `all-edge-tau`, `random-tau`, `min-delay-tau` respect it.
 //! - `mip`: HiGHS MIP over load levels; exact without interference, a relaxation
 //!   bound with it (`docs/exact.md`).
 //! - `exhaustive`: enumerates every assignment; exact, for tiny instances.

@@ -8,6 +8,14 @@
 //! `evaluate` by the property tests. [`DeltaState`] adds what local search needs: the
 //! change of the total objective when one user moves, every user's cost included.
 //!
+//! Nominal and realised edge work: a user's `edge_flops` is the work decisions are
+//! taken with (e.g. the authors' 8 x the small model's work), `realised_edge_flops`
+//! (when given) the work the server's model actually takes, which delays are scored
+//! with. [`Model::new`] is the realised model: [`evaluate`], [`State`] and every
+//! solver that optimises the true objective use it. [`Model::nominal`] is the model
+//! a decision-maker believes; the greedy recipes (GOA and the baselines, as the
+//! authors ran them) decide on it. Without `realised_edge_flops` the two agree.
+//!
 //! Monotonicity (SPEC 2): every delay is nondecreasing in every server's load, since
 //! a larger `n_j` shrinks both shares on `j` and an extra user on `j` can only add
 //! interference at the other servers. Exact search and the lazy GOA rely on it.
@@ -47,12 +55,36 @@ pub struct Model<'a> {
     weight: Vec<f64>,
     /// `P_i G_ij`, row-major N x M.
     signal: Vec<f64>,
+    /// The edge work each user's delays are computed with (FLOP).
+    edge_work: Vec<f64>,
+}
+
+/// Which edge work a [`Model`] computes delays with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeWork {
+    /// `edge_flops`, the figure decisions are taken with.
+    Nominal,
+    /// `realised_edge_flops` when given (else `edge_flops`): what delays are scored with.
+    Realised,
 }
 
 impl<'a> Model<'a> {
-    /// Builds the model of an instance: O(N M).
+    /// Builds the (realised) model of an instance: O(N M).
     #[must_use]
     pub fn new(inst: &'a Instance) -> Self {
+        Self::with_edge_work(inst, EdgeWork::Realised)
+    }
+
+    /// The nominal model: delays computed with `edge_flops` even where the instance
+    /// gives a different `realised_edge_flops` (see the module docs).
+    #[must_use]
+    pub fn nominal(inst: &'a Instance) -> Self {
+        Self::with_edge_work(inst, EdgeWork::Nominal)
+    }
+
+    /// The model computing edge delays with `work`: O(N M).
+    #[must_use]
+    pub fn with_edge_work(inst: &'a Instance, work: EdgeWork) -> Self {
         let m = inst.n_servers();
         let weight = inst
             .users
@@ -68,10 +100,19 @@ impl<'a> Model<'a> {
                 signal.push(u.tx_power_w * inst.gain[[i, j]]);
             }
         }
+        let edge_work = inst
+            .users
+            .iter()
+            .map(|u| match work {
+                EdgeWork::Nominal => u.edge_flops,
+                EdgeWork::Realised => u.realised_edge_flops.unwrap_or(u.edge_flops),
+            })
+            .collect();
         Model {
             inst,
             weight,
             signal,
+            edge_work,
         }
     }
 
@@ -133,12 +174,13 @@ impl<'a> Model<'a> {
         let u = &self.inst.users[i];
         let s = &self.inst.servers[j];
         let n = load as f64;
+        let work = self.edge_work[i];
         let sinr = self.signal_w(i, j) / (interference_w + s.noise_w);
         let rate_bps = s.bandwidth_hz / n * sinr.ln_1p() / std::f64::consts::LN_2;
         let share = self.compute_share(j, load);
         Delay {
             comm_s: u.prompt_bits / rate_bps,
-            comp_s: u.edge_flops * s.variants[v].work_multiplier / share,
+            comp_s: work * s.variants[v].work_multiplier / share,
             local_s: 0.0,
         }
     }
@@ -631,6 +673,26 @@ mod tests {
         let e = evaluate(&inst, &a).unwrap();
         assert!((e.users[0].delay_s - 0.1).abs() < 1e-12);
         assert_eq!(e.offloaded, 1);
+    }
+
+    #[test]
+    fn nominal_and_realised_edge_work() {
+        let mut file = two_user_instance(true).to_file();
+        file.users[0].realised_edge_flops = Some(2e12);
+        let inst = Instance::new(file).unwrap();
+        let (real, nominal) = (Model::new(&inst), Model::nominal(&inst));
+        // share min(8e13, 1e14) = 8e13: realised 2e12 / 8e13, nominal 4e12 / 8e13
+        assert!((real.edge_delay(0, 0, 0, 1, 0.0).comp_s - 0.025).abs() < 1e-12);
+        assert!((nominal.edge_delay(0, 0, 0, 1, 0.0).comp_s - 0.05).abs() < 1e-12);
+        // same communication; user 1 has no realised figure, so both models agree
+        assert_eq!(
+            real.edge_delay(0, 0, 0, 1, 0.0).comm_s,
+            nominal.edge_delay(0, 0, 0, 1, 0.0).comm_s
+        );
+        assert_eq!(real.edge_delay(1, 1, 0, 2, 0.3), nominal.edge_delay(1, 1, 0, 2, 0.3));
+        // evaluate scores the realised work
+        let e = evaluate(&inst, &Assignment::from_servers(&[Some(0), None])).unwrap();
+        assert!((e.users[0].delay.comp_s - 0.025).abs() < 1e-12);
     }
 
     #[test]

@@ -108,7 +108,13 @@ pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
             let e = &o.evaluation();
             let mut r = vec![o.algorithm().to_string(), format!("{:.6}", o.objective())];
             if let Some(opt_val) = reference {
-                r.push(format!("{:.3}", 100.0 * relative_gap(o.objective(), opt_val)));
+                // An answer outside (P) (a baseline that ignores tau) has no gap to
+                // (P)'s optimum: its objective may even be below it.
+                r.push(if e.feasible() {
+                    format!("{:.3}", 100.0 * relative_gap(o.objective(), opt_val))
+                } else {
+                    "infeasible for (P)".into()
+                });
             }
             r.extend([
                 opt(e.accuracy, 4),
@@ -123,7 +129,7 @@ pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
                 if e.feasible() {
                     "yes".into()
                 } else {
-                    "NO".into()
+                    format!("NO: infeasible for (P), {} violation(s)", e.violations.len())
                 },
                 format!("{:.3}", 1e3 * o.elapsed_s()),
             ]);

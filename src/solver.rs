@@ -512,6 +512,13 @@ pub trait Solver: Send + Sync {
     fn is_exact(&self) -> bool {
         false
     }
+    /// Whether the solver ignores the threshold tau, as the paper's baselines do
+    /// (SPEC 5): its answers solve (P) without the constraint that users with
+    /// `alpha > tau` offload, so they may be infeasible for (P), and the evaluation's
+    /// violations say so.
+    fn ignores_tau(&self) -> bool {
+        false
+    }
     /// The running time the algorithm's authors state, when they state one;
     /// `scaling` compares its fitted exponents with it.
     fn stated_complexity(&self) -> Option<Complexity> {

@@ -83,6 +83,7 @@ fn user() -> impl Strategy<Value = User> {
                 prompt_bits: 32.0 * tokens,
                 local_flops,
                 edge_flops: 8.0 * local_flops,
+                realised_edge_flops: None,
                 local_flops_per_s: 91.06e12 * speed,
                 tx_power_w: 0.2,
                 uncertainty: Some(alpha),

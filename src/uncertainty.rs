@@ -1,8 +1,12 @@
 //! Token-level uncertainty of the small model (SPEC 4): the margin between the two most
 //! likely answer tokens, `alpha = 1 - (p_(1) - p_(2))`.
 //!
-//! Candidates are normalised (trimmed, lower-cased), equal strings merged by adding
-//! their probabilities, the top `k` kept and renormalised. Readers for the
+//! The authors' procedure (SPEC 4): from the `3k` most likely candidates, the strings
+//! are normalised (trimmed, lower-cased), those left empty dropped (whitespace and
+//! newline tokens are no answer), equal strings merged by adding their probabilities,
+//! the top `k` kept and renormalised; one candidate left gives alpha = 0. Merging
+//! before keeping `k` matters: " paris" at rank 14 still adds to "Paris" at rank 1, so
+//! ask the server for `3k` = 30 candidates (docs/queries.md). Readers for the
 //! `top_logprobs` that OpenAI-compatible servers (vLLM, llama.cpp) return are here too.
 
 use serde_json::Value;
@@ -16,6 +20,9 @@ const WHAT: &str = "candidates";
 
 /// Candidates kept after merging (SPEC 4).
 pub const DEFAULT_TOP_K: usize = 10;
+
+/// How many raw candidates enter the merge, per candidate kept (SPEC 4: the top `3k`).
+pub const MERGE_FACTOR: usize = 3;
 
 /// alpha from bare probabilities (already distinct candidates, any order).
 ///
@@ -59,22 +66,24 @@ pub enum Scale {
     LogProb,
 }
 
-/// alpha from text candidates: normalises the strings, merges equal ones, keeps the
-/// top `top_k` and applies [`alpha_from_probs`].
+/// alpha from text candidates by the authors' procedure (module docs): the `3 top_k`
+/// most likely raw candidates are normalised, the empty ones dropped, equal strings
+/// merged, the top `top_k` kept and renormalised, and [`alpha_from_probs`] applied.
 ///
 /// # Errors
 /// [`Error::InvalidField`] as [`alpha_from_probs`], checked on the candidates as
 /// given (before merging): a probability outside \[0, 1\] (llama.cpp `prob` = 5), a
 /// log-probability that is positive or NaN, candidates whose probabilities add up to
-/// more than 1 (two candidates of log-probability 0) or to almost nothing.
+/// more than 1 (two candidates of log-probability 0) or to almost nothing; and when
+/// every candidate is empty after normalisation.
 pub fn alpha_from_candidates(
     candidates: &[(String, f64)],
     scale: Scale,
     top_k: usize,
 ) -> Result<f64> {
-    let mut raw = Vec::with_capacity(candidates.len());
+    let mut probs = Vec::with_capacity(candidates.len());
     for (k, (_, score)) in candidates.iter().enumerate() {
-        raw.push(match scale {
+        probs.push(match scale {
             Scale::Prob => *score,
             Scale::LogProb => {
                 if score.is_nan() || *score > 1e-9 {
@@ -89,14 +98,33 @@ pub fn alpha_from_candidates(
             }
         });
     }
-    validate::distribution(WHAT, "", &raw)?;
+    validate::distribution(WHAT, "", &probs)?;
+    // The top 3k raw candidates (stable: equal probabilities keep the given order).
+    let mut raw: Vec<(&str, f64)> = candidates
+        .iter()
+        .zip(&probs)
+        .map(|((text, _), &p)| (text.as_str(), p))
+        .collect();
+    raw.sort_by(|a, b| b.1.total_cmp(&a.1));
+    raw.truncate(MERGE_FACTOR * top_k.max(1));
     let mut merged: Vec<(String, f64)> = Vec::new();
-    for ((text, _), &p) in candidates.iter().zip(&raw) {
+    for (text, p) in raw {
         let key = text.trim().to_lowercase();
+        if key.is_empty() {
+            continue;
+        }
         match merged.iter_mut().find(|(k, _)| *k == key) {
             Some((_, q)) => *q += p,
             None => merged.push((key, p)),
         }
+    }
+    if merged.is_empty() && !candidates.is_empty() {
+        return Err(Error::field(
+            WHAT,
+            "",
+            format!("{} candidates", candidates.len()),
+            "every candidate is empty after trimming and lower-casing",
+        ));
     }
     let probs: Vec<f64> = merged.into_iter().map(|(_, p)| p).collect();
     margin(&probs, top_k)
@@ -226,6 +254,48 @@ mod tests {
         ];
         // merged: a = 0.6, b = 0.4 -> alpha = 1 - 0.2
         assert!((alpha_from_candidates(&c, Scale::Prob, 10).unwrap() - 0.8).abs() < 1e-12);
+    }
+
+    fn cands(list: &[(&str, f64)]) -> Vec<(String, f64)> {
+        list.iter().map(|(t, p)| ((*t).to_string(), *p)).collect()
+    }
+
+    #[test]
+    fn drops_empty_candidates() {
+        // issue 13's example: "" and "\n" are no answer; paris 0.6, london 0.15
+        let c = cands(&[
+            ("Paris", 0.4),
+            (" paris", 0.2),
+            (" ", 0.15),
+            ("\n", 0.1),
+            ("London", 0.15),
+        ]);
+        let a = alpha_from_candidates(&c, Scale::Prob, 10).unwrap();
+        assert!((a - 0.4).abs() < 1e-12, "{a}");
+        // one answer left: alpha = 0
+        let c = cands(&[("Paris", 0.5), (" ", 0.3), (" PARIS ", 0.2)]);
+        assert_eq!(alpha_from_candidates(&c, Scale::Prob, 10).unwrap(), 0.0);
+        let err = alpha_from_candidates(&cands(&[(" ", 0.5), ("\t", 0.5)]), Scale::Prob, 10);
+        assert!(err.unwrap_err().to_string().contains("empty"));
+    }
+
+    #[test]
+    fn merges_the_top_3k_before_keeping_k() {
+        // k = 2: "b" at rank 4 (within 3k = 6) merges into "B" at rank 2, which then
+        // beats "a"; "a" at rank 7 is outside the top 6 and is not merged.
+        let c = cands(&[
+            ("a", 0.30),
+            ("B", 0.20),
+            ("c", 0.15),
+            (" b", 0.12),
+            ("d", 0.08),
+            ("e", 0.06),
+            (" a", 0.05),
+        ]);
+        // merged: b 0.32, a 0.30 (top 2 kept) -> margin 0.02 / 0.62
+        let a = alpha_from_candidates(&c, Scale::Prob, 2).unwrap();
+        assert!((a - (1.0 - 0.02 / 0.62)).abs() < 1e-12, "{a}");
+        assert!(alpha_from_candidates(&cands(&[("x", -0.1)]), Scale::Prob, 2).is_err());
     }
 
     #[test]

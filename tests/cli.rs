@@ -192,13 +192,18 @@ fn unknown_solver_and_missing_file() {
 fn solve_json_then_check_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "ok.json", &good().to_string());
+    // (all-local ignores tau, so on this instance, where user 0 is forced, it answers
+    // outside (P): see solve_flags_baselines_that_ignore_tau)
     for algo in [
         "goa",
         "goa-reference",
-        "all-local",
+        "all-local-tau",
         "all-edge",
+        "all-edge-tau",
         "random",
+        "random-tau",
         "min-delay",
+        "min-delay-tau",
     ] {
         let o = run(&[
             "solve",
@@ -230,6 +235,33 @@ fn solve_json_then_check_round_trip() {
         assert!(c.status.success(), "{}", stderr(&c));
         assert!(String::from_utf8_lossy(&c.stdout).contains("matches"));
     }
+}
+
+#[test]
+fn solve_flags_baselines_that_ignore_tau() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, "ok.json", &good().to_string());
+    // user 0 (alpha 0.7 > tau 0.5) must offload; the paper's all-local keeps it local
+    let o = run(&["solve", p.to_str().unwrap(), "--algo", "all-local"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("NO: user 0 has uncertainty 0.7 > tau = 0.5"),
+        "{out}"
+    );
+    // compare shows it as infeasible for (P), never as a gap
+    let o = run(&[
+        "compare",
+        p.to_str().unwrap(),
+        "--algo",
+        "exhaustive,goa,all-local,all-local-tau",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let row = out.lines().find(|l| l.starts_with("| all-local ")).unwrap();
+    assert!(row.contains("infeasible for (P)"), "{out}");
+    let row = out.lines().find(|l| l.starts_with("| all-local-tau ")).unwrap();
+    assert!(!row.contains("infeasible"), "{out}");
 }
 
 #[test]

@@ -33,15 +33,18 @@ impl From<Weights> for LibWeights {
 /// Scenario to generate (`llm_offload::generate::Scenario`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Scenario {
-    /// The first seed paper's simulation (SPEC 6).
+    /// The first seed paper's simulation (SPEC 6), read literally (the default).
     #[default]
     Paper,
+    /// The GOA authors' public simulator as it runs (docs/results.md).
+    Kim2026,
 }
 
 impl From<Scenario> for LibScenario {
     fn from(s: Scenario) -> Self {
         match s {
             Scenario::Paper => LibScenario::Paper,
+            Scenario::Kim2026 => LibScenario::Kim2026,
         }
     }
 }

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use llm_offload::queries::QuerySet;
 use llm_offload::sweep::{self, SweepConfig};
 
-use super::choices::Weights;
+use super::choices::{Scenario, Weights};
 use super::exit::usage_bail;
 
 /// Arguments of `sweep`.
@@ -41,6 +41,13 @@ pub struct Args {
     /// instead of the synthetic generator.
     #[arg(long)]
     queries: Option<PathBuf>,
+    /// Scenario to simulate (`kim2026`: the authors' simulator, docs/results.md).
+    #[arg(long, value_enum, default_value_t = Scenario::Paper)]
+    scenario: Scenario,
+    /// Put the points beside the authors' per-point means in this CSV
+    /// (shared/kim2026/authors-means.csv): writes vs_authors.md and vs_authors.csv.
+    #[arg(long)]
+    compare_authors: Option<PathBuf>,
     /// Number of edge servers M.
     #[arg(long, short = 'm', default_value_t = 4, value_parser = super::parse::at_least_one)]
     servers: usize,
@@ -107,6 +114,15 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         weights: a.weights.into(),
         interference: !a.no_interference,
         queries,
+        scenario: a.scenario.into(),
+    };
+    let authors = match &a.compare_authors {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Some(sweep::authors::parse(&text, path)?)
+        }
+        None => None,
     };
     let plot_tau = a.plot_tau.unwrap_or(cfg.taus[cfg.taus.len() / 2]);
     if !cfg.taus.contains(&plot_tau) {
@@ -144,11 +160,27 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         "version": env!("CARGO_PKG_VERSION"),
         "users": cfg.users, "tau": cfg.taus, "runs": cfg.runs, "algorithms": cfg.algorithms,
         "servers": cfg.servers, "seed": cfg.seed, "weights": cfg.weights,
-        "interference": cfg.interference,
+        "interference": cfg.interference, "scenario": cfg.scenario.label(),
         "queries": cfg.queries.as_ref().map(|q| q.source.clone()),
         "threads": pool.current_num_threads(),
         "elapsed_s": elapsed,
     });
+    if let Some(theirs) = &authors {
+        let rows = sweep::authors::pair(&points, theirs);
+        anyhow::ensure!(
+            !rows.is_empty(),
+            "--compare-authors: no point of the sweep is in {}",
+            a.compare_authors.as_ref().map_or(String::new(), |p| p.display().to_string())
+        );
+        for (name, text) in [
+            ("vs_authors.md", sweep::authors::markdown(&rows)),
+            ("vs_authors.csv", sweep::authors::csv(&rows)),
+        ] {
+            let path = a.output.join(name);
+            super::write_out(Some(&path), &text)?;
+            written.push(path);
+        }
+    }
     let path = a.output.join("meta.json");
     super::write_out(Some(&path), &(serde_json::to_string_pretty(&meta)? + "\n"))?;
     written.push(path);

@@ -49,7 +49,7 @@ pub enum Order {
 /// The profile the dynamics start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum Start {
-    /// The `all-local` baseline: everyone on its best local option, users forced by
+    /// The `all-local-tau` baseline: everyone on its best local option, users forced by
     /// tau placed as in GOA's phase 1 (no coordination beyond feasibility).
     #[default]
     AllLocal,
@@ -194,7 +194,7 @@ impl BestResponse {
         let limits = Limits::default();
         let budget = Budget::start(&limits);
         Ok(match self.params.start {
-            Start::AllLocal => super::all_local::AllLocal.search(inst, &budget)?,
+            Start::AllLocal => super::all_local::AllLocalTau.search(inst, &budget)?,
             Start::Goa => super::goa::Goa.search(inst, &budget)?,
         }
         .assignment)

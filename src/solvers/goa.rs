@@ -2,60 +2,45 @@
 //!
 //! Phase 1 places every user with `alpha_i > tau` on the option of smallest weighted
 //! gap, positive gaps included; phase 2 keeps placing the other users while the
-//! smallest gap is negative. `goa` (lazy priority queue) and `goa-reference` (full
-//! rescan, from-scratch gaps) return the identical assignment; see
-//! [`super::greedy`] for the gap, the tie-break and the complexity of each.
+//! smallest gap is negative ([`Recipe::goa`]). `goa` (lazy priority queue) and
+//! `goa-reference` (full rescan, from-scratch gaps) return the identical assignment;
+//! see [`super::greedy`] for the gap, the tie-break and the complexity of each.
 
+use crate::assignment::Assignment;
 use crate::error::Result;
 use crate::instance::Instance;
-use crate::model::Model;
-use crate::solver::{Answer, Budget, Complexity, Solver, Stats};
+use crate::solver::{Answer, Budget, Complexity, Solver};
 
-use super::greedy::{self, Engine, GapWeight, Phase};
+use super::greedy::{Engine, Phase, Recipe};
+
+/// GOA's two phases for `inst`.
+#[must_use]
+pub fn phases(inst: &Instance) -> Vec<Phase> {
+    Recipe::goa().phases(inst)
+}
+
+/// GOA's assignment of `inst` (the lazy engine), e.g. as a start for other solvers.
+///
+/// # Errors
+/// [`crate::Error::Infeasible`] when caps leave a forced user without a server
+/// (instances that pass validation never do).
+pub fn assignment(inst: &Instance) -> Result<Assignment> {
+    Ok(Recipe::goa().assign(inst, Engine::Lazy)?.0)
+}
+
+/// Runs GOA with the given engine: the assignment and the greedy's counters.
+///
+/// # Errors
+/// As [`assignment`].
+pub fn solve_with(inst: &Instance, engine: Engine) -> Result<Answer> {
+    Recipe::goa().answer(inst, engine)
+}
 
 /// The running time the first seed paper states for GOA: O(N^3 M^2).
 pub const STATED_COMPLEXITY: Complexity = Complexity {
     users: 3.0,
     servers: 2.0,
 };
-
-/// GOA's two phases for `inst`.
-#[must_use]
-pub fn phases(inst: &Instance) -> Vec<Phase> {
-    let (forced, free): (Vec<usize>, Vec<usize>) =
-        (0..inst.n_users()).partition(|&i| inst.is_forced(i));
-    vec![
-        Phase {
-            users: forced,
-            only_negative: false,
-            required: true,
-        },
-        Phase {
-            users: free,
-            only_negative: true,
-            required: false,
-        },
-    ]
-}
-
-/// Runs GOA with the given engine: the assignment and the greedy's counters.
-///
-/// # Errors
-/// [`crate::Error::Infeasible`] when caps leave a forced user without a server
-/// (instances that pass validation never do).
-pub fn solve_with(inst: &Instance, engine: Engine) -> Result<Answer> {
-    let model = Model::new(inst);
-    let mut state = greedy::start(&model);
-    let mut stats = Stats::default();
-    greedy::run(
-        &mut state,
-        &phases(inst),
-        GapWeight::Instance,
-        engine,
-        &mut stats,
-    )?;
-    Ok(Answer::new(state.assignment()).with_stats(stats))
-}
 
 /// `goa`: the fast GOA (lazy priority queue).
 #[derive(Debug, Clone, Copy, Default)]

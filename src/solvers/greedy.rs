@@ -389,3 +389,138 @@ fn reference_phase(
 pub fn start<'m, 'a>(model: &'m Model<'a>) -> State<'m, 'a> {
     State::new(model)
 }
+
+/// Which users a [`Step`] of a [`Recipe`] places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Users {
+    /// The users with `alpha_i > tau`, whom (P) forces to offload.
+    Forced,
+    /// The other users.
+    Free,
+    /// Every user, tau ignored.
+    All,
+    /// These users (each at most once).
+    Given(Vec<usize>),
+}
+
+impl Users {
+    /// The user indices of `inst` this selects, in increasing order.
+    #[must_use]
+    pub fn of(&self, inst: &crate::instance::Instance) -> Vec<usize> {
+        match self {
+            Users::Forced => inst.forced_users().collect(),
+            Users::Free => (0..inst.n_users()).filter(|&i| !inst.is_forced(i)).collect(),
+            Users::All => (0..inst.n_users()).collect(),
+            Users::Given(users) => users.clone(),
+        }
+    }
+}
+
+/// When a [`Step`] stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Every user of the step is placed, positive gaps included, and the solve fails
+    /// when `max_users` caps leave one without a server (phase 1 for forced users).
+    AllPlaced,
+    /// Users are placed, positive gaps included, while the caps leave room.
+    Room,
+    /// Users are placed while the smallest gap is negative (phase 2).
+    GapNegative,
+}
+
+/// One step of a [`Recipe`]: a set of users and a stopping rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The users it may place.
+    pub users: Users,
+    /// When it stops.
+    pub until: Until,
+}
+
+impl Step {
+    /// GOA's phase 1 on the forced users.
+    pub const FORCED: Step = Step {
+        users: Users::Forced,
+        until: Until::AllPlaced,
+    };
+
+    /// A step on `users` that stops at `until`.
+    #[must_use]
+    pub fn new(users: Users, until: Until) -> Step {
+        Step { users, until }
+    }
+}
+
+/// A greedy policy as data: the gap weights and the steps, run from everyone local
+/// with decisions taken on the instance's nominal model ([`Model::nominal`]: the edge
+/// work decisions are made with) and the answer scored, like every answer, by
+/// [`crate::model::evaluate`] on the realised model. GOA and every baseline are one
+/// recipe each (SPEC 5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipe {
+    /// Weights of the gaps.
+    pub weight: GapWeight,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+impl Recipe {
+    /// GOA: phase 1 on the forced users, then phase 2 on the others, weighted gaps.
+    #[must_use]
+    pub fn goa() -> Recipe {
+        Recipe {
+            weight: GapWeight::Instance,
+            steps: vec![Step::FORCED, Step::new(Users::Free, Until::GapNegative)],
+        }
+    }
+
+    /// The phases of this recipe on `inst`.
+    #[must_use]
+    pub fn phases(&self, inst: &crate::instance::Instance) -> Vec<Phase> {
+        self.steps
+            .iter()
+            .map(|s| Phase {
+                users: s.users.of(inst),
+                only_negative: s.until == Until::GapNegative,
+                required: s.until == Until::AllPlaced,
+            })
+            .collect()
+    }
+
+    /// Runs the recipe on `inst`: the assignment and the counters.
+    ///
+    /// # Errors
+    /// [`Error::Infeasible`] when caps leave a user of an [`Until::AllPlaced`] step
+    /// without a server.
+    pub fn assign(
+        &self,
+        inst: &crate::instance::Instance,
+        engine: Engine,
+    ) -> Result<(crate::assignment::Assignment, Stats)> {
+        let model = Model::nominal(inst);
+        let mut state = start(&model);
+        let mut stats = Stats::default();
+        run(
+            &mut state,
+            &self.phases(inst),
+            self.weight,
+            engine,
+            &mut stats,
+        )?;
+        Ok((state.assignment(), stats))
+    }
+
+    /// Runs the recipe: its [`Answer`](crate::solver::Answer) (the assignment and the
+    /// counters; [`crate::solver::run`] times and evaluates it).
+    ///
+    /// # Errors
+    /// As [`Recipe::assign`].
+    pub fn answer(
+        &self,
+        inst: &crate::instance::Instance,
+        engine: Engine,
+    ) -> Result<crate::solver::Answer> {
+        let (assignment, stats) = self.assign(inst, engine)?;
+        Ok(crate::solver::Answer::new(assignment).with_stats(stats))
+    }
+}

@@ -1,50 +1,66 @@
-//! `min-delay`: GOA's phase 2 on unweighted gaps over all users, ignoring uncertainty
-//! (each user offloads while that lowers its own delay most). To stay feasible for
-//! (P), users forced by tau are placed first by phase 1 on unweighted gaps.
+//! `min-delay`: GOA's phase 2 on unweighted gaps over all users, tau and uncertainty
+//! ignored, as in the authors' simulator (SPEC 5): each step offloads the user whose
+//! own delay drops most, while some drop is left.
+//!
+//! `min-delay-tau` respects tau: the forced users are placed first by phase 1 on
+//! unweighted gaps, then phase 2 runs on the others.
 
 use crate::error::Result;
 use crate::instance::Instance;
-use crate::model::Model;
-use crate::solver::{Answer, Budget, Solver, Stats};
+use crate::solver::{Answer, Budget, Solver};
 
-use super::greedy::{self, Engine, GapWeight, Phase};
+use super::greedy::{Engine, GapWeight, Recipe, Step, Until, Users};
 
-/// The min-delay baseline.
+/// The min-delay baseline (tau ignored).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MinDelay;
+
+/// `min-delay`'s recipe: phase 2 on every user, unweighted.
+#[must_use]
+pub fn recipe() -> Recipe {
+    Recipe {
+        weight: GapWeight::Unit,
+        steps: vec![Step::new(Users::All, Until::GapNegative)],
+    }
+}
+
+/// `min-delay-tau`'s recipe: phase 1 on the forced users, phase 2 on the others,
+/// unweighted.
+#[must_use]
+pub fn recipe_tau() -> Recipe {
+    Recipe {
+        weight: GapWeight::Unit,
+        steps: vec![Step::FORCED, Step::new(Users::Free, Until::GapNegative)],
+    }
+}
 
 impl Solver for MinDelay {
     fn name(&self) -> &'static str {
         "min-delay"
     }
     fn description(&self) -> &'static str {
-        "greedy on unweighted delay gaps, uncertainty ignored (forced users placed first)"
+        "greedy on unweighted delay gaps over all users, tau ignored (the paper's baseline)"
+    }
+    fn ignores_tau(&self) -> bool {
+        true
     }
     fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> Result<Answer> {
-        let model = Model::new(inst);
-        let mut state = greedy::start(&model);
-        let mut stats = Stats::default();
-        let (forced, free): (Vec<usize>, Vec<usize>) =
-            (0..inst.n_users()).partition(|&i| inst.is_forced(i));
-        let phases = [
-            Phase {
-                users: forced,
-                only_negative: false,
-                required: true,
-            },
-            Phase {
-                users: free,
-                only_negative: true,
-                required: false,
-            },
-        ];
-        greedy::run(
-            &mut state,
-            &phases,
-            GapWeight::Unit,
-            Engine::Lazy,
-            &mut stats,
-        )?;
-        Ok(Answer::new(state.assignment()).with_stats(stats))
+        recipe().answer(inst, Engine::Lazy)
+    }
+}
+
+/// The min-delay baseline with the forced users placed first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MinDelayTau;
+
+impl Solver for MinDelayTau {
+    fn name(&self) -> &'static str {
+        "min-delay-tau"
+    }
+    fn description(&self) -> &'static str {
+        "greedy on unweighted delay gaps, forced users placed first"
+    }
+    fn search(&self, inst: &Instance, _budget: &Budget<'_>) -> Result<Answer> {
+        recipe_tau().answer(inst, Engine::Lazy)
     }
 }

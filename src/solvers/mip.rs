@@ -208,9 +208,9 @@ impl Solver for Mip {
         let limits = budget.limits();
         let f = formulate(inst, &self.config)?;
         let warm = if self.config.warm_start {
-            super::goa::solve_with(inst, super::greedy::Engine::Lazy)
+            super::goa::assignment(inst)
                 .ok()
-                .and_then(|a| repaired_start(inst, &f, a.assignment))
+                .and_then(|a| repaired_start(inst, &f, a))
         } else {
             None
         };

@@ -6,14 +6,18 @@
 //! | `goa-reference` | [`goa`] | GOA, straightforward rescan |
 //! | `goa-marginal` | [`goa_marginal`] | GOA's greedy on marginal total-objective gaps |
 //! | `local-search` | [`local_search`] | iterated local search on the total objective |
-//! | `all-local` | [`all_local`] | baseline |
-//! | `all-edge` | [`all_edge`] | baseline |
-//! | `random` | [`random`] | baseline (seeded) |
-//! | `min-delay` | [`min_delay`] | baseline |
+//! | `all-local` | [`all_local`] | baseline, tau ignored (the paper's) |
+//! | `all-edge` | [`all_edge`] | baseline, tau ignored (the paper's) |
+//! | `random` | [`random`] | baseline, tau ignored (the paper's; seeded) |
+//! | `min-delay` | [`min_delay`] | baseline, tau ignored (the paper's) |
+//! | `all-local-tau`, `all-edge-tau`, `random-tau`, `min-delay-tau` | same files | the baselines made feasible for (P): forced users offloaded first |
 //! | `best-response` | [`best_response`] | Nash equilibrium by best responses |
 //! | `tree-search` | [`tree_search`] | exact branch and bound over users |
 //! | `mip` | [`mip`] | exact MIP (HiGHS); relaxation bound with interference |
 //! | `exhaustive` | [`exhaustive`] | exact enumeration (tiny instances) |
+//!
+//! The greedy policies (GOA and the baselines) are each a [`greedy::Recipe`]: which
+//! users each step places, when it stops, and the gap weights.
 //!
 //! Adding a solver is one file and one line in [`all`].
 
@@ -45,6 +49,10 @@ pub fn all() -> Vec<Box<dyn Solver>> {
         Box::new(all_edge::AllEdge),
         Box::new(random::Random),
         Box::new(min_delay::MinDelay),
+        Box::new(all_local::AllLocalTau),
+        Box::new(all_edge::AllEdgeTau),
+        Box::new(random::RandomTau),
+        Box::new(min_delay::MinDelayTau),
         Box::new(best_response::BestResponse::default()),
         Box::new(tree_search::TreeSearch::default()),
         Box::new(mip::Mip::default()),

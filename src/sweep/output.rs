@@ -129,8 +129,11 @@ fn key(p: &Point) -> Vec<String> {
 /// The reproducible table: one row per point, each quantity as `<name>_mean` and
 /// `<name>_ci95` (half-width of the 95 % interval). Delays are in milliseconds per
 /// user (`delay_ms` = `comm_ms` + `comp_ms` + `local_ms`), `*_diff_*` are paired
-/// differences to the first algorithm. Fixed decimals: the same points give the same
-/// bytes.
+/// differences to the first algorithm; `infeasible_runs` counts the runs whose answer
+/// is infeasible for (P) and `forced_local` the users with `alpha > tau` left on the
+/// device (both 0 except for baselines that ignore tau), `delay_ms_max_run` the
+/// largest mean delay of a single run. Fixed decimals: the same
+/// points give the same bytes.
 #[must_use]
 pub fn points_csv(points: &[Point]) -> String {
     let header = [
@@ -158,6 +161,10 @@ pub fn points_csv(points: &[Point]) -> String {
         "accuracy_diff_ci95",
         "delay_diff_ms_mean",
         "delay_diff_ms_ci95",
+        "infeasible_runs",
+        "forced_local_mean",
+        "forced_local_ci95",
+        "delay_ms_max_run",
     ];
     let rows = points
         .iter()
@@ -172,6 +179,9 @@ pub fn points_csv(points: &[Point]) -> String {
             push_stat(&mut r, Some(p.objective), 1.0, 7);
             push_stat(&mut r, p.accuracy_diff, 1.0, 5);
             push_stat(&mut r, Some(p.delay_diff_s), 1e3, 5);
+            r.push(p.infeasible_runs.to_string());
+            push_stat(&mut r, Some(p.forced_local), 1.0, 3);
+            r.push(format!("{:.5}", 1e3 * p.delay_max_run_s));
             r
         })
         .collect();
