@@ -264,6 +264,13 @@ fn a_byte_order_mark_is_accepted_in_every_format() {
     let d = write(dir.path(), "d.json", &bom(&d));
     let o = run(&["route", s(&d)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
+    let resp = write(
+        dir.path(),
+        "r.jsonl",
+        &bom(r#"{"completion_probabilities":[{"probs":[{"tok_str":"x","prob":0.6},{"tok_str":"y","prob":0.3}]}]}"#),
+    );
+    let o = run(&["uncertainty", s(&resp)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
     let optima = std::fs::read_to_string("instances/optima.csv").unwrap();
     let optima = write(dir.path(), "o.csv", &bom(&optima));
     assert!(llm_offload::optima::load(&optima).is_ok());
