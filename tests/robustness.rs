@@ -103,6 +103,18 @@ fn time_limits_out_of_range_are_usage_errors_not_panics() {
 }
 
 #[test]
+fn negative_values_reach_the_options_own_check() {
+    for args in [
+        vec!["generate", "--users", "-1"],
+        vec!["solve", "instances/tiny/paper-n4-m2-s1.json", "--threads", "-2"],
+        vec!["table", "instances/tiny", "--jobs", "-1"],
+    ] {
+        let err = fails(&args, 2, &["invalid value '-"]);
+        assert!(!err.contains("unexpected argument"), "{err}");
+    }
+}
+
+#[test]
 fn meaningless_settings_are_refused() {
     let d = "instances/dialogues/example.json";
     fails(
