@@ -359,6 +359,12 @@ fn unwritable_outputs_fail_before_solving() {
         1,
         &["/proc/x/y"],
     );
+    fails(
+        &["scaling", "-a", "mip", "-n", "50,100,200", "-o", "/proc/x"],
+        1,
+        &["creating /proc/x"],
+    );
+    fails(&["sweep", "-o", "/proc/x"], 1, &["creating /proc/x"]);
     assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
 }
 

@@ -190,6 +190,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         if ms > 1 { "s of N and M" } else { " of N" },
         ns * ms
     );
+    if let Some(dir) = &a.out {
+        // Made before timing, so that an unwritable `-o` fails at once.
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
     let total = cfg.users.len() * cfg.servers.len() * a.seeds as usize;
     let pb = ProgressBar::new(total as u64);
     if !std::io::stderr().is_terminal() {

@@ -100,6 +100,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         cfg.taus.contains(&plot_tau),
         "--plot-tau = {plot_tau}: must be one of --tau"
     );
+    // The output directory is made before the sweep, so that an unwritable `-o`
+    // fails at once, not after all the solving.
+    std::fs::create_dir_all(&a.output)
+        .with_context(|| format!("creating {}", a.output.display()))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.jobs)
         .build()
@@ -115,8 +119,6 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let elapsed = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
 
-    std::fs::create_dir_all(&a.output)
-        .with_context(|| format!("creating {}", a.output.display()))?;
     let mut written = Vec::new();
     for (name, text) in [
         ("sweep.csv", sweep::points_csv(&points)),
