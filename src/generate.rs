@@ -46,7 +46,7 @@ use rand::distributions::{Distribution, Open01};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::instance::{Instance, InstanceFile, Server, User, Variant, Weights};
 use crate::queries::QuerySet;
 use crate::validate;
@@ -309,7 +309,7 @@ pub fn generate_with_queries(cfg: &GenConfig, queries: &QuerySet) -> Result<Inst
 /// Generates an instance.
 ///
 /// # Errors
-/// [`Error::InvalidField`] for zero users or servers or tau outside \[0,1\].
+/// [`crate::Error::InvalidField`] for zero users or servers or tau outside \[0,1\].
 pub fn generate(cfg: &GenConfig) -> Result<Instance> {
     const WHAT: &str = "generator setting";
     validate::count_at_least(WHAT, || "users".into(), cfg.users, 1)?;

@@ -447,13 +447,10 @@ impl Instance {
         let ceiling: Vec<f64> = (0..self.n_servers())
             .map(|j| model.interference_ceiling_w(j))
             .collect();
-        let delay_rule = |d: &Delay, best: bool| {
-            let ok = if best {
-                d.comm_s > 0.0 && d.comp_s > 0.0 && d.total().is_finite()
-            } else {
-                d.total().is_finite()
-            };
-            ok.then_some(())
+        // The fastest case must be > 0 (nothing underflowed to zero) and finite; the
+        // slowest must be finite. Every assignment lies between the two.
+        let acceptable = |d: &Delay, fastest: bool| {
+            d.total().is_finite() && (!fastest || (d.comm_s > 0.0 && d.comp_s > 0.0))
         };
         let mut worst_total = 0.0;
         for i in 0..self.n_users() {
@@ -478,7 +475,7 @@ impl Instance {
                         (best, true, "alone and without interference"),
                         (slow, false, "shared by all users under all interference"),
                     ] {
-                        if delay_rule(&d, is_best).is_none() {
+                        if !acceptable(&d, is_best) {
                             return Err(Error::field(
                                 WHAT,
                                 format!("users[{i}] on servers[{j}].variants[{v}]"),

@@ -187,3 +187,42 @@ fn renderings_carry_the_definitions_and_every_row() {
     assert_eq!(j["rows"].as_array().unwrap().len(), t.rows.len());
     assert_eq!(j["gap_definition"], GAP_DEFINITION);
 }
+
+#[test]
+fn two_handles_on_one_results_file_keep_each_row_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.csv");
+    let (solvers, counter) = solvers_with_counter();
+    let p = plan(&[4, 5, 6]);
+    let limits = Limits::default();
+    // Two runs that opened the file before either wrote (as two processes would).
+    let (a, _) = ResultsFile::open(&path).unwrap();
+    let (b, _) = ResultsFile::open(&path).unwrap();
+    let first = run(&p, &solvers, &limits, 2, Some(&a), &|| {}).unwrap();
+    let calls = counter.0.load(Ordering::SeqCst);
+    let second = run(&p, &solvers, &limits, 2, Some(&b), &|| {}).unwrap();
+    // The second run found every solve in the file before starting it.
+    assert_eq!(counter.0.load(Ordering::SeqCst), calls);
+    assert_eq!(second.skipped, 6);
+    assert_eq!(second.records, first.records);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 1 + 6, "{text}");
+    // A row appended by another handle meanwhile is kept, ours is not written twice.
+    let r = first.records[0].clone();
+    assert_eq!(b.append(&r).unwrap(), r);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn a_file_that_is_not_a_results_file_is_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "notes\nmore").unwrap();
+    let err = ResultsFile::open(&path).unwrap_err().to_string();
+    assert!(err.contains("not a results file"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "notes\nmore");
+    // A header alone, or the header cut short, is no results file either.
+    std::fs::write(&path, "instance,file").unwrap();
+    assert!(ResultsFile::open(&path).is_err());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "instance,file");
+}

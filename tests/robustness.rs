@@ -103,6 +103,18 @@ fn time_limits_out_of_range_are_usage_errors_not_panics() {
 }
 
 #[test]
+fn negative_values_reach_the_options_own_check() {
+    for args in [
+        vec!["generate", "--users", "-1"],
+        vec!["solve", "instances/tiny/paper-n4-m2-s1.json", "--threads", "-2"],
+        vec!["table", "instances/tiny", "--jobs", "-1"],
+    ] {
+        let err = fails(&args, 2, &["invalid value '-"]);
+        assert!(!err.contains("unexpected argument"), "{err}");
+    }
+}
+
+#[test]
 fn meaningless_settings_are_refused() {
     let d = "instances/dialogues/example.json";
     fails(
@@ -264,6 +276,13 @@ fn a_byte_order_mark_is_accepted_in_every_format() {
     let d = write(dir.path(), "d.json", &bom(&d));
     let o = run(&["route", s(&d)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
+    let resp = write(
+        dir.path(),
+        "r.jsonl",
+        &bom(r#"{"completion_probabilities":[{"probs":[{"tok_str":"x","prob":0.6},{"tok_str":"y","prob":0.3}]}]}"#),
+    );
+    let o = run(&["uncertainty", s(&resp)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
     let optima = std::fs::read_to_string("instances/optima.csv").unwrap();
     let optima = write(dir.path(), "o.csv", &bom(&optima));
     assert!(llm_offload::optima::load(&optima).is_ok());
@@ -340,6 +359,12 @@ fn unwritable_outputs_fail_before_solving() {
         1,
         &["/proc/x/y"],
     );
+    fails(
+        &["scaling", "-a", "mip", "-n", "50,100,200", "-o", "/proc/x"],
+        1,
+        &["creating /proc/x"],
+    );
+    fails(&["sweep", "-o", "/proc/x"], 1, &["creating /proc/x"]);
     assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
 }
 

@@ -82,7 +82,23 @@ enum Command {
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    // Every option value may look negative (`--users -1`, `--time-limit -1`), so that
+    // the option's own parser refuses it with its rule instead of clap's "unexpected
+    // argument '-1'".
+    let cmd = Cli::command().mut_subcommands(|sc| {
+        sc.mut_args(|a| {
+            if a.get_action().takes_values() {
+                a.allow_negative_numbers(true)
+            } else {
+                a
+            }
+        })
+    });
+    let cli = match Cli::from_arg_matches(&cmd.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     progress::set_quiet(cli.quiet);
     match run(cli) {
         Ok(code) => code,

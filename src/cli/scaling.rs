@@ -174,6 +174,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             ns * ms
         );
     }
+    if let Some(dir) = &a.output {
+        // Made before timing, so that an unwritable `-o` fails at once.
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
     let total = cfg.users.len() * cfg.servers.len() * a.seeds;
     let pb = super::progress::bar(total, "solves");
     let timings = scaling::measure(solver.as_ref(), &cfg, &|| pb.inc(1))?;

@@ -128,6 +128,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     if !cfg.taus.contains(&plot_tau) {
         usage_bail!("--plot-tau = {plot_tau}: must be one of --tau");
     }
+    // The output directory is made before the sweep, so that an unwritable `-o`
+    // fails at once, not after all the solving.
+    std::fs::create_dir_all(&a.output)
+        .with_context(|| format!("creating {}", a.output.display()))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(super::parse::threads(a.jobs))
         .build()
@@ -139,8 +143,6 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let elapsed = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
 
-    std::fs::create_dir_all(&a.output)
-        .with_context(|| format!("creating {}", a.output.display()))?;
     let mut written = Vec::new();
     for (name, text) in [
         ("sweep.csv", sweep::points_csv(&points)),

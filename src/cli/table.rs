@@ -132,9 +132,12 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     )?;
     pb.finish_and_clear();
     if out.skipped > 0 {
+        // Counted after the run: a concurrent run on the same file may have finished
+        // some of the `todo` solves first.
         eprintln!(
-            "resumed: {} solves taken from the results file, {todo} run",
-            out.skipped
+            "resumed: {} solves taken from the results file, {} run",
+            out.skipped,
+            out.records.len() - out.skipped
         );
     }
     let known = match &a.optima {

@@ -35,6 +35,11 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     outln!("line\talpha");
     for (k, line) in reader.lines().enumerate() {
         let line = line.with_context(|| format!("reading {}", a.file.display()))?;
+        let line = if k == 0 {
+            llm_offload::validate::strip_bom(&line).to_string()
+        } else {
+            line
+        };
         if line.trim().is_empty() {
             continue;
         }
