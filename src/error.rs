@@ -210,4 +210,19 @@ mod tests {
             Error::Infeasible(_)
         ));
     }
+
+    #[test]
+    fn in_file_names_the_file_once() {
+        let p = std::path::Path::new("dir/x.json");
+        let e = Error::field("instance", "tau", 2, "must lie in [0, 1]").in_file(p);
+        assert_eq!(
+            e.to_string(),
+            "dir/x.json: invalid instance: `tau` = 2: must lie in [0, 1]"
+        );
+        // Already naming a file: unchanged.
+        let again = e.in_file(std::path::Path::new("other.json"));
+        assert!(!again.to_string().contains("other.json"), "{again}");
+        let io = Error::io(p, std::io::Error::other("gone")).in_file(p);
+        assert_eq!(io.to_string(), "dir/x.json: gone");
+    }
 }

@@ -86,8 +86,9 @@ pub fn outcome_text(o: &Outcome) -> String {
     s
 }
 
-/// Side-by-side comparison of outcomes on one instance. When `reference` (a proven
-/// optimum) is given, a gap column is added and the gap definition printed above.
+/// Side-by-side comparison of outcomes on one instance. When `reference` (the value
+/// [`crate::gaps::reference`] chose: a proven optimum, a bound or the best known) is
+/// given, a gap column is added and the gap definition printed above.
 #[must_use]
 pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
     let mut header = vec!["solver", "objective"];

@@ -679,3 +679,30 @@ mod tests {
         assert!("nonsense".parse::<BoundKind>().is_err());
     }
 }
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::*;
+
+    #[test]
+    fn status_names_are_what_serde_writes() {
+        for s in [
+            Status::Completed,
+            Status::Converged,
+            Status::TimeLimit,
+            Status::NodeLimit,
+            Status::IterationLimit,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.to_string());
+        }
+    }
+
+    #[test]
+    fn complexities_print_in_big_o() {
+        let c = |users, servers| Complexity { users, servers }.to_string();
+        assert_eq!(c(3.0, 2.0), "O(N^3 M^2)");
+        assert_eq!(c(2.0, 1.0), "O(N^2 M)");
+        assert_eq!(c(1.0, 0.0), "O(N)");
+        assert_eq!(c(0.0, 0.0), "O(1)");
+    }
+}
