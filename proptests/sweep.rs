@@ -117,8 +117,14 @@ fn bad_lines() -> impl Strategy<Value = (String, &'static str)> {
             (
                 QueryLine {
                     top_logprobs: Some(vec![
-                        TokenLogprob { token: " ".into(), logprob: -0.5 },
-                        TokenLogprob { token: "\n".into(), logprob: -1.0 },
+                        TokenLogprob {
+                            token: " ".into(),
+                            logprob: -0.5,
+                        },
+                        TokenLogprob {
+                            token: "\n".into(),
+                            logprob: -1.0,
+                        },
                     ]),
                     top_probs: None,
                     uncertainty: None,

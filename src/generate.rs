@@ -489,8 +489,11 @@ mod tests {
         let n = a.n_users() as f64;
         let mean = |f: &dyn Fn(&User) -> f64| a.users.iter().map(f).sum::<f64>() / n;
         // bAbI-sized: 130 + 28 k bytes, k in 1..=24, used as bits
-        assert!(a.users.iter().all(|u| (158.0..=802.0).contains(&u.prompt_bits)
-            && (u.prompt_bits - 130.0) % 28.0 == 0.0));
+        assert!(a
+            .users
+            .iter()
+            .all(|u| (158.0..=802.0).contains(&u.prompt_bits)
+                && (u.prompt_bits - 130.0) % 28.0 == 0.0));
         assert!((mean(&|u| u.prompt_bits) - 480.0).abs() < 10.0);
         let local = mean(&|u| u.local_flops / u.local_flops_per_s);
         assert!((local - 0.036).abs() < 0.002, "mean local delay {local}");
@@ -499,14 +502,23 @@ mod tests {
             let real = u.realised_edge_flops.unwrap();
             assert!((real - 6.3 * u.local_flops).abs() <= 1e-9 * real);
             // probabilities, falling with alpha
-            assert!((u.p_correct_local.unwrap() - (0.45 - 0.8 * (u.alpha() - 2.0 / 3.0))).abs() < 1e-12);
+            assert!(
+                (u.p_correct_local.unwrap() - (0.45 - 0.8 * (u.alpha() - 2.0 / 3.0))).abs() < 1e-12
+            );
         }
         let acc_l = mean(&|u| u.p_correct_local.unwrap());
         let acc_e = mean(&|u| u.p_correct_edge.unwrap());
-        assert!((acc_l - 0.45).abs() < 0.01 && (acc_e - 0.56).abs() < 0.01, "{acc_l} {acc_e}");
+        assert!(
+            (acc_l - 0.45).abs() < 0.01 && (acc_e - 0.56).abs() < 0.01,
+            "{acc_l} {acc_e}"
+        );
         assert!((mean(&|u| u.alpha()) - 2.0 / 3.0).abs() < 0.02);
         // the paper scenario is untouched: labels, no realised work, 32 bits a token
-        let p = generate(&GenConfig { users: 50, ..GenConfig::default() }).unwrap();
+        let p = generate(&GenConfig {
+            users: 50,
+            ..GenConfig::default()
+        })
+        .unwrap();
         assert!(p.users.iter().all(|u| u.realised_edge_flops.is_none()
             && (u.p_correct_local == Some(0.0) || u.p_correct_local == Some(1.0))
             && u.prompt_bits % 32.0 == 0.0));

@@ -722,9 +722,14 @@ mod tests {
         let inst = Instance::from_json(&with("6.3e12"), "t").unwrap();
         assert_eq!(inst.users[0].realised_edge_flops, Some(6.3e12));
         assert_eq!(Instance::from_json(&inst.to_json(), "u").unwrap(), inst);
-        assert!(!Instance::from_json(&tiny_json(), "t").unwrap().to_json().contains("realised"));
+        assert!(!Instance::from_json(&tiny_json(), "t")
+            .unwrap()
+            .to_json()
+            .contains("realised"));
         for bad in ["0", "-1"] {
-            let err = Instance::from_json(&with(bad), "t").unwrap_err().to_string();
+            let err = Instance::from_json(&with(bad), "t")
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("users[0].realised_edge_flops"), "{err}");
         }
     }

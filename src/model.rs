@@ -689,7 +689,10 @@ mod tests {
             real.edge_delay(0, 0, 0, 1, 0.0).comm_s,
             nominal.edge_delay(0, 0, 0, 1, 0.0).comm_s
         );
-        assert_eq!(real.edge_delay(1, 1, 0, 2, 0.3), nominal.edge_delay(1, 1, 0, 2, 0.3));
+        assert_eq!(
+            real.edge_delay(1, 1, 0, 2, 0.3),
+            nominal.edge_delay(1, 1, 0, 2, 0.3)
+        );
         // evaluate scores the realised work
         let e = evaluate(&inst, &Assignment::from_servers(&[Some(0), None])).unwrap();
         assert!((e.users[0].delay.comp_s - 0.025).abs() < 1e-12);

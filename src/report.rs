@@ -130,7 +130,10 @@ pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
                 if e.feasible() {
                     "yes".into()
                 } else {
-                    format!("NO: infeasible for (P), {} violation(s)", e.violations.len())
+                    format!(
+                        "NO: infeasible for (P), {} violation(s)",
+                        e.violations.len()
+                    )
                 },
                 format!("{:.3}", 1e3 * o.elapsed_s()),
             ]);

@@ -340,7 +340,10 @@ pub fn run_with_runs(
                     forced: stat(&|x| x.forced),
                     forced_local: stat(&|x| x.forced_local),
                     infeasible_runs: xs.iter().filter(|x| !x.feasible).count(),
-                    delay_max_run_s: xs.iter().map(|x| x.delay_s).fold(f64::NEG_INFINITY, f64::max),
+                    delay_max_run_s: xs
+                        .iter()
+                        .map(|x| x.delay_s)
+                        .fold(f64::NEG_INFINITY, f64::max),
                     objective: stat(&|x| x.objective),
                     accuracy_diff: acc.zip(ref_acc).map(|(a, r)| {
                         Stat::of(&a.iter().zip(&r).map(|(x, y)| x - y).collect::<Vec<_>>())

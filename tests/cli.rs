@@ -260,7 +260,10 @@ fn solve_flags_baselines_that_ignore_tau() {
     let out = String::from_utf8_lossy(&o.stdout);
     let row = out.lines().find(|l| l.starts_with("| all-local ")).unwrap();
     assert!(row.contains("infeasible for (P)"), "{out}");
-    let row = out.lines().find(|l| l.starts_with("| all-local-tau ")).unwrap();
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("| all-local-tau "))
+        .unwrap();
     assert!(!row.contains("infeasible"), "{out}");
 }
 

@@ -172,7 +172,9 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         anyhow::ensure!(
             !rows.is_empty(),
             "--compare-authors: no point of the sweep is in {}",
-            a.compare_authors.as_ref().map_or(String::new(), |p| p.display().to_string())
+            a.compare_authors
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string())
         );
         for (name, text) in [
             ("vs_authors.md", sweep::authors::markdown(&rows)),

@@ -409,7 +409,9 @@ impl Users {
     pub fn of(&self, inst: &crate::instance::Instance) -> Vec<usize> {
         match self {
             Users::Forced => inst.forced_users().collect(),
-            Users::Free => (0..inst.n_users()).filter(|&i| !inst.is_forced(i)).collect(),
+            Users::Free => (0..inst.n_users())
+                .filter(|&i| !inst.is_forced(i))
+                .collect(),
             Users::All => (0..inst.n_users()).collect(),
             Users::Given(users) => users.clone(),
         }

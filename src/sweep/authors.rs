@@ -277,9 +277,9 @@ pub fn count_orderings(rows: &[Row<'_>]) -> Vec<OrderingCount> {
                 let ours_holds = pairs.iter().all(|(lo, hi)| lo.0 < hi.0);
                 let theirs_holds = pairs.iter().all(|(lo, hi)| lo.2 < hi.2);
                 // the tightest pair in their data decides whether the ordering is clear
-                let clear = pairs.iter().all(|(lo, hi)| {
-                    (hi.2 - lo.2).abs() > (lo.1 * lo.1 + hi.1 * hi.1).sqrt()
-                });
+                let clear = pairs
+                    .iter()
+                    .all(|(lo, hi)| (hi.2 - lo.2).abs() > (lo.1 * lo.1 + hi.1 * hi.1).sqrt());
                 c.ours += usize::from(ours_holds);
                 c.theirs += usize::from(theirs_holds);
                 if clear {
@@ -322,9 +322,11 @@ pub fn worst(rows: &[Row<'_>]) -> Vec<Worst> {
         ("accuracy (points)", Some(ACCURACY_TARGET_PTS), |r| {
             r.accuracy_diff_pts()
         }),
-        ("mean delay without our worst run (%)", Some(100.0 * DELAY_TARGET), |r| {
-            Some(100.0 * (r.delay_without_worst_run_ms() / r.theirs.mean_delay_ms - 1.0))
-        }),
+        (
+            "mean delay without our worst run (%)",
+            Some(100.0 * DELAY_TARGET),
+            |r| Some(100.0 * (r.delay_without_worst_run_ms() / r.theirs.mean_delay_ms - 1.0)),
+        ),
         ("local (ms)", None, |r| {
             Some(1e3 * r.ours.local_s.mean - r.theirs.local_ms)
         }),
@@ -348,7 +350,8 @@ pub fn worst(rows: &[Row<'_>]) -> Vec<Worst> {
     for policy in policies {
         let of: Vec<&Row<'_>> = rows.iter().filter(|r| r.ours.algorithm == policy).collect();
         for (name, target, f) in &metrics {
-            let diffs: Vec<(f64, &Row<'_>)> = of.iter().filter_map(|r| f(r).map(|d| (d, *r))).collect();
+            let diffs: Vec<(f64, &Row<'_>)> =
+                of.iter().filter_map(|r| f(r).map(|d| (d, *r))).collect();
             let Some(&(diff, at)) = diffs.iter().max_by(|a, b| a.0.abs().total_cmp(&b.0.abs()))
             else {
                 continue;
@@ -382,7 +385,9 @@ pub fn markdown(rows: &[Row<'_>]) -> String {
          diff = ours - theirs (delay also in % of theirs).\n"
     );
     s.push_str("### Worst point per policy and metric\n\n");
-    s.push_str("| policy | metric | worst diff | at N, tau | within target |\n|---|---|---|---|---|\n");
+    s.push_str(
+        "| policy | metric | worst diff | at N, tau | within target |\n|---|---|---|---|---|\n",
+    );
     for w in worst(rows) {
         let _ = writeln!(
             s,
@@ -447,14 +452,22 @@ pub fn markdown(rows: &[Row<'_>]) -> String {
 pub fn csv(rows: &[Row<'_>]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["users".to_string(), "tau".into(), "policy".into()];
-    for m in ["accuracy_pct", "delay_ms", "local_ms", "comm_ms", "comp_ms", "offloaded"] {
+    for m in [
+        "accuracy_pct",
+        "delay_ms",
+        "local_ms",
+        "comm_ms",
+        "comp_ms",
+        "offloaded",
+    ] {
         for k in ["ours", "theirs", "diff"] {
             header.push(format!("{m}_{k}"));
         }
     }
     header.push("delay_ms_without_worst_run".into());
     header.push("infeasible_runs".into());
-    w.write_record(&header).expect("writing to memory cannot fail");
+    w.write_record(&header)
+        .expect("writing to memory cannot fail");
     for r in rows {
         let (o, t) = (r.ours, r.theirs);
         let mut rec = vec![o.users.to_string(), o.tau.to_string(), o.algorithm.clone()];
@@ -511,7 +524,8 @@ mod tests {
         }
     }
 
-    const FILE: &str = "tau,users,policy,accuracy_pct,mean_delay_ms,local_ms,comm_ms,comp_ms,offloaded\n\
+    const FILE: &str =
+        "tau,users,policy,accuracy_pct,mean_delay_ms,local_ms,comm_ms,comp_ms,offloaded\n\
         0.6,50,goa,56.0,20.0,20.0,0.0,0.0,49.4\n\
         0.6,50,all-local,45.0,36.0,36.0,0.0,0.0,\n\
         0.6,60,goa,55.0,21.0,21.0,0.0,0.0,\n";
@@ -527,20 +541,46 @@ mod tests {
         let rows = pair(&ours, &theirs);
         assert_eq!(rows.len(), 2);
         let w = worst(&rows);
-        let delay = w.iter().find(|w| w.policy == "goa" && w.metric.starts_with("mean")).unwrap();
+        let delay = w
+            .iter()
+            .find(|w| w.policy == "goa" && w.metric.starts_with("mean"))
+            .unwrap();
         assert!((delay.diff - 5.0).abs() < 1e-9 && delay.within_target == Some(1));
         // without its worst run (42 ms of 10 runs) goa averages 168 / 9 ms: -6.7 %
-        let without = w.iter().find(|w| w.policy == "goa" && w.metric.contains("without")).unwrap();
+        let without = w
+            .iter()
+            .find(|w| w.policy == "goa" && w.metric.contains("without"))
+            .unwrap();
         assert!((without.diff - 100.0 * (168.0 / 9.0 / 20.0 - 1.0)).abs() < 1e-9);
-        let acc = w.iter().find(|w| w.policy == "all-local" && w.metric.starts_with("acc")).unwrap();
+        let acc = w
+            .iter()
+            .find(|w| w.policy == "all-local" && w.metric.starts_with("acc"))
+            .unwrap();
         assert!((acc.diff + 1.0).abs() < 1e-9);
         let c = count_orderings(&rows);
-        let faster = c.iter().find(|c| c.label == "GOA faster than all-local").unwrap();
-        assert_eq!((faster.points, faster.theirs, faster.ours, faster.clear), (1, 1, 1, 1));
+        let faster = c
+            .iter()
+            .find(|c| c.label == "GOA faster than all-local")
+            .unwrap();
+        assert_eq!(
+            (faster.points, faster.theirs, faster.ours, faster.clear),
+            (1, 1, 1, 1)
+        );
         // orderings naming absent policies are not counted
-        assert_eq!(c.iter().find(|c| c.label == "min-delay fastest").unwrap().points, 0);
+        assert_eq!(
+            c.iter()
+                .find(|c| c.label == "min-delay fastest")
+                .unwrap()
+                .points,
+            0
+        );
         let md = markdown(&rows);
-        assert!(md.contains("| 0.6 | 50 | goa | 57.00 / 56.00 / 1.00 | 21.00 / 20.00 / +5.0 | 18.67 / -6.7 |"), "{md}");
+        assert!(
+            md.contains(
+                "| 0.6 | 50 | goa | 57.00 / 56.00 / 1.00 | 21.00 / 20.00 / +5.0 | 18.67 / -6.7 |"
+            ),
+            "{md}"
+        );
         assert_eq!(csv(&rows).lines().count(), 3);
     }
 
