@@ -6,7 +6,7 @@
 //! - `goa/servers`: M in {2, 4, 8, 16}, N = 100.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use llm_offload::generate::{generate, GenConfig};
+use llm_offload::sources::generate::{generate, GenConfig};
 use llm_offload::{solvers, Instance, Limits};
 
 fn instance(users: usize, servers: usize) -> Instance {

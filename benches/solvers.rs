@@ -5,7 +5,7 @@
 //! `cargo bench --bench solvers` takes a few minutes; `-- n10` runs one group.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use llm_offload::generate::{generate, GenConfig};
+use llm_offload::sources::generate::{generate, GenConfig};
 use llm_offload::{solvers, Limits};
 
 /// Largest N at which exact solvers are benched.

@@ -12,10 +12,10 @@
 
 use std::path::PathBuf;
 
-use llm_offload::gaps::{summarize, Record};
+use llm_offload::study::gaps::{summarize, Record};
 use llm_offload::plot::RenderOptions;
-use llm_offload::scaling::{self, Timing};
-use llm_offload::{profiles, table};
+use llm_offload::study::scaling::{self, Timing};
+use llm_offload::study::{profiles, table};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(

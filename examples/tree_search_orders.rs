@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use llm_offload::generate::{generate, GenConfig};
+use llm_offload::sources::generate::{generate, GenConfig};
 use llm_offload::solvers::exhaustive::search_size;
 use llm_offload::solvers::tree_search::{Incumbent, Params, TreeSearch, UserOrder};
 use llm_offload::{Limits, Solver};

@@ -7,7 +7,7 @@ use std::ffi::CString;
 use std::path::Path;
 use std::time::Duration;
 
-use llm_offload::generate::{generate, GenConfig};
+use llm_offload::sources::generate::{generate, GenConfig};
 use llm_offload::solver::approx_eq;
 use llm_offload::solvers::exhaustive::Exhaustive;
 use llm_offload::solvers::mip::{self, export, formulate, Mip, MipConfig};

@@ -7,7 +7,7 @@
 //! persisted in `proptests/regressions/` like every other property test.
 
 use llm_offload::assignment::AssignmentFile;
-use llm_offload::queries::QuerySet;
+use llm_offload::sources::queries::QuerySet;
 use llm_offload::routing::optimum::optimum;
 use llm_offload::routing::Dialogues;
 use llm_offload::{model, solvers, validate, Assignment, Instance, Limits};

@@ -2,8 +2,8 @@
 //! their line, generated instances keep the scenario's physics and draw only from the
 //! file, and any sweep point rerun alone gives the same row (seeded, paired design).
 
-use llm_offload::generate::{generate, generate_with_queries, GenConfig};
-use llm_offload::queries::{QueryLine, QuerySet, TokenLogprob, TokenProb};
+use llm_offload::sources::generate::{generate, generate_with_queries, GenConfig};
+use llm_offload::sources::queries::{QueryLine, QuerySet, TokenLogprob, TokenProb};
 use llm_offload::sweep::{self, SweepConfig};
 use llm_offload::Error;
 use proptest::prelude::*;

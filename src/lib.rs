@@ -11,7 +11,8 @@
 //!
 //! - [`instance`]: validated instances and their JSON form.
 //! - [`validate`]: the field-level checks every reader of input shares.
-//! - [`generate`]: the paper's simulation scenario, seeded and portable.
+//! - [`sources`]: where instances come from.
+//! - [`sources::generate`]: the paper's simulation scenario, seeded and portable.
 //! - [`uncertainty`]: margin-based token uncertainty from top (log-)probabilities.
 //! - [`assignment`]: who runs where, on which model variant.
 //! - [`model`]: delays, costs, from-scratch [`model::evaluate`] and the incremental
@@ -21,20 +22,21 @@
 //! - [`solution`]: the solution file of SPEC 8, read and written.
 //! - [`solvers`]: one algorithm per file and the registry ([`solvers::by_name`]).
 //! - [`report`]: text tables.
-//! - [`compare`]: several solvers on one instance against one reference (as `table`).
+//! - [`study`]: studies of solvers over instance sets.
+//! - [`study::compare`]: several solvers on one instance against one reference (as `table`).
 //! - [`routing`]: quality-latency routing of queries and dialogues between device and
 //!   edge (SPEC 7): latency model, policies, shortest-path offline optimum.
 //! - [`plot`]: SVG and PNG charts.
-//! - [`queries`]: measured per-query files (JSON lines) for the generator.
+//! - [`sources::queries`]: measured per-query files (JSON lines) for the generator.
 //! - [`sweep`]: Monte-Carlo sweeps over users and tau with confidence intervals.
-//! - [`poa`]: observed price of anarchy (best-response equilibria vs tree-search optima).
-//! - [`adversarial`]: instances where GOA is provably suboptimal, optima known.
-//! - [`gaps`]: optimality gaps over instance sets: records, references, statistics.
-//! - [`table`]: resumable parallel runs and gap tables (Markdown, CSV, JSON).
-//! - [`optima`]: known optima of bundled instances (`instances/optima.csv`).
-//! - [`scaling`]: empirical running-time exponents (log-log least squares, 95 % CI).
+//! - [`study::poa`]: observed price of anarchy (best-response equilibria vs tree-search optima).
+//! - [`sources::adversarial`]: instances where GOA is provably suboptimal, optima known.
+//! - [`study::gaps`]: optimality gaps over instance sets: records, references, statistics.
+//! - [`study::table`]: resumable parallel runs and gap tables (Markdown, CSV, JSON).
+//! - [`study::optima`]: known optima of bundled instances (`instances/optima.csv`).
+//! - [`study::scaling`]: empirical running-time exponents (log-log least squares, 95 % CI).
 //! - [`stats`]: means and Student-t intervals, order statistics, least squares.
-//! - [`profiles`]: gap-share charts and performance profiles of solve times.
+//! - [`study::profiles`]: gap-share charts and performance profiles of solve times.
 //!
 //! ## Algorithms
 //!
@@ -53,7 +55,7 @@
 //! ## Example
 //!
 //! ```
-//! use llm_offload::generate::{generate, GenConfig};
+//! use llm_offload::sources::generate::{generate, GenConfig};
 //! use llm_offload::{solvers, Limits};
 //!
 //! let inst = generate(&GenConfig { users: 20, seed: 1, ..GenConfig::default() })?;
@@ -65,28 +67,20 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod adversarial;
 pub mod assignment;
-pub mod compare;
 pub mod error;
-pub mod gaps;
-pub mod generate;
 pub mod instance;
 pub mod model;
-pub mod optima;
 pub mod plot;
-pub mod poa;
-pub mod profiles;
-pub mod queries;
 pub mod report;
 pub mod routing;
-pub mod scaling;
 pub mod solution;
+pub mod sources;
 pub mod solver;
 pub mod solvers;
 pub mod stats;
+pub mod study;
 pub mod sweep;
-pub mod table;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod uncertainty;

@@ -934,5 +934,4 @@ impl Chart {
 }
 
 #[cfg(test)]
-#[path = "plot_tests.rs"]
 mod tests;

@@ -87,7 +87,7 @@ pub fn outcome_text(o: &Outcome) -> String {
 }
 
 /// Side-by-side comparison of outcomes on one instance. When `reference` (the value
-/// [`crate::gaps::reference`] chose: a proven optimum, a bound or the best known) is
+/// [`crate::study::gaps::reference`] chose: a proven optimum, a bound or the best known) is
 /// given, a gap column is added and the gap definition printed above.
 #[must_use]
 pub fn comparison(outcomes: &[Outcome], reference: Option<f64>) -> String {
@@ -259,7 +259,7 @@ pub fn comparison_latex(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{generate, GenConfig};
+    use crate::sources::generate::{generate, GenConfig};
     use crate::solver::Limits;
 
     #[test]

@@ -607,7 +607,7 @@ pub fn run<S: Solver + ?Sized>(solver: &S, inst: &Instance, limits: &Limits) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{generate, GenConfig};
+    use crate::sources::generate::{generate, GenConfig};
 
     /// Answers all-local with a bound of `factor` times that objective.
     struct Claims(f64);

@@ -28,9 +28,9 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::generate::{generate, generate_with_queries, GenConfig, Scenario};
+use crate::sources::generate::{generate, generate_with_queries, GenConfig, Scenario};
 use crate::instance::{Instance, Weights};
-use crate::queries::QuerySet;
+use crate::sources::queries::QuerySet;
 use crate::solver::{Limits, Solver};
 use crate::solvers;
 

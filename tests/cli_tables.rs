@@ -96,7 +96,7 @@ fn table_writes_plots_and_optima() {
     ] {
         assert!(plots.join(f).exists(), "{f}");
     }
-    let rows = llm_offload::optima::load(&optima).unwrap();
+    let rows = llm_offload::study::optima::load(&optima).unwrap();
     assert_eq!(rows.len(), 1);
     assert!(!rows[0].optimal && (rows[0].best_known - 0.110).abs() < 1e-5);
 }

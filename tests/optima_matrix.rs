@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use llm_offload::solver::approx_eq;
 use llm_offload::testkit::{check_feasible, check_not_below, check_optimal};
-use llm_offload::{optima, solvers, Error, Instance, Limits, Status};
+use llm_offload::study::optima;
+use llm_offload::{solvers, Error, Instance, Limits, Status};
 
 /// Largest search space (M + 1)^N on which exact solvers are run here.
 const EXACT_MAX_ASSIGNMENTS: f64 = 2e6;

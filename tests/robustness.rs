@@ -285,7 +285,7 @@ fn a_byte_order_mark_is_accepted_in_every_format() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let optima = std::fs::read_to_string("instances/optima.csv").unwrap();
     let optima = write(dir.path(), "o.csv", &bom(&optima));
-    assert!(llm_offload::optima::load(&optima).is_ok());
+    assert!(llm_offload::study::optima::load(&optima).is_ok());
 }
 
 #[test]
@@ -419,7 +419,7 @@ fn optima_rows_with_best_known_below_their_bound_are_refused() {
     cells[known] = (b * 0.5).to_string();
     lines[row] = cells.join(",");
     let p = write(dir.path(), "o.csv", &(lines.join("\n") + "\n"));
-    let err = llm_offload::optima::load(&p).unwrap_err().to_string();
+    let err = llm_offload::study::optima::load(&p).unwrap_err().to_string();
     assert!(err.contains("below its own best_bound"), "{err}");
     assert!(err.contains(&format!(":{}:", row + 1)), "{err}");
 }

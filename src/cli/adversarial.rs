@@ -1,11 +1,11 @@
 //! `llm-offload adversarial`: instances where GOA is provably suboptimal
-//! (`llm_offload::adversarial`, instances/README.md).
+//! (`llm_offload::sources::adversarial`, instances/README.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use llm_offload::adversarial::{self, Congestion};
+use llm_offload::sources::adversarial::{self, Congestion};
 
 /// Which construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -6,7 +6,7 @@
 //! spelling, because every `match` below is exhaustive.
 
 use clap::ValueEnum;
-use llm_offload::generate::{Scenario as LibScenario, VariantPreset as LibPreset};
+use llm_offload::sources::generate::{Scenario as LibScenario, VariantPreset as LibPreset};
 use llm_offload::instance::Weights as LibWeights;
 use llm_offload::solvers::best_response::{Order as LibOrder, Start as LibStart};
 use llm_offload::solvers::mip::export::Format as LibMipFormat;
@@ -30,7 +30,7 @@ impl From<Weights> for LibWeights {
     }
 }
 
-/// Scenario to generate (`llm_offload::generate::Scenario`).
+/// Scenario to generate (`llm_offload::sources::generate::Scenario`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Scenario {
     /// The first seed paper's simulation (SPEC 6), read literally (the default).
@@ -49,7 +49,7 @@ impl From<Scenario> for LibScenario {
     }
 }
 
-/// Model-variant presets (`llm_offload::generate::VariantPreset`).
+/// Model-variant presets (`llm_offload::sources::generate::VariantPreset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VariantPreset {
     /// Llama-2 at FP16 / INT8 / INT4: Llama-2-7B on the devices, Llama-2-70B on the

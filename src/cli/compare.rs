@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use llm_offload::compare::{compare, Comparison};
-use llm_offload::gaps::RefKind;
+use llm_offload::study::compare::{compare, Comparison};
+use llm_offload::study::gaps::RefKind;
 use llm_offload::report;
 
 /// Output formats of `compare`.

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use llm_offload::generate::{generate, generate_with_queries, GenConfig};
-use llm_offload::queries::QuerySet;
+use llm_offload::sources::generate::{generate, generate_with_queries, GenConfig};
+use llm_offload::sources::queries::QuerySet;
 
 use super::choices::{Scenario, VariantPreset, Weights};
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use llm_offload::report::{markdown_table, opt};
-use llm_offload::poa;
+use llm_offload::study::poa;
 use llm_offload::solvers::best_response::Params;
 
 use super::choices::{spelling, Order, Start};

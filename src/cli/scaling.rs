@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use super::exit::usage_bail;
 use anyhow::{Context, Result};
 use llm_offload::report::markdown_table;
-use llm_offload::scaling::{self, Exponents, ScalingConfig, SizeTime};
+use llm_offload::study::scaling::{self, Exponents, ScalingConfig, SizeTime};
 use llm_offload::solver::Complexity;
 use llm_offload::solvers;
 

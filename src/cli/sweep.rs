@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use llm_offload::queries::QuerySet;
+use llm_offload::sources::queries::QuerySet;
 use llm_offload::sweep::{self, SweepConfig};
 
 use super::choices::{Scenario, Weights};

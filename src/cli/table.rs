@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use llm_offload::gaps::summarize;
-use llm_offload::table::{self, PlannedInstance, ResultsFile};
-use llm_offload::{optima, profiles};
+use llm_offload::study::gaps::summarize;
+use llm_offload::study::table::{self, PlannedInstance, ResultsFile};
+use llm_offload::study::{optima, profiles};
 
 /// Output formats of `table`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -302,7 +302,7 @@ impl Solver for BestResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{generate, GenConfig};
+    use crate::sources::generate::{generate, GenConfig};
 
     #[test]
     fn converges_to_a_certified_equilibrium() {

@@ -320,7 +320,7 @@ impl Solver for TreeSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{generate, GenConfig};
+    use crate::sources::generate::{generate, GenConfig};
 
     #[test]
     fn matches_brute_force_on_paper_instances() {

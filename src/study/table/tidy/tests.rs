@@ -3,11 +3,11 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::*;
-use crate::gaps::summarize;
-use crate::generate::{generate, GenConfig};
+use crate::study::gaps::summarize;
+use crate::sources::generate::{generate, GenConfig};
 use crate::report::latex::check_well_formed;
 use crate::solver::Limits;
-use crate::table::{markdown, run, PlannedInstance};
+use crate::study::table::{markdown, run, PlannedInstance};
 
 /// goa, all-local and exhaustive on N = 3..6, exhaustive refusing N >= 5.
 fn sample() -> (Vec<Record>, GapTable) {

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::gaps::{Known, Record};
+use crate::study::gaps::{Known, Record};
 use crate::solver::{approx_eq, BoundKind};
 
 /// One instance's best known value and how it was proven.
@@ -215,7 +215,7 @@ pub fn merge(old: Vec<OptimumRow>, new: Vec<OptimumRow>) -> Vec<OptimumRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gaps::Record;
+    use crate::study::gaps::Record;
 
     fn rec(solver: &str, obj: f64, bound: Option<f64>) -> Record {
         let line = format!(

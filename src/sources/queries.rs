@@ -1,10 +1,10 @@
 //! Measured queries: a JSON-lines file of per-query measurements of a real small /
 //! large model pair, from which the generator draws the users' queries (SPEC 1, 4, 6).
 //!
-//! The synthetic generator ([`crate::generate`]) invents the query side of each user
+//! The synthetic generator ([`crate::sources::generate`]) invents the query side of each user
 //! (prompt size, work, uncertainty, correctness). A user who ran their own models can
 //! instead describe each query once per line and let
-//! [`crate::generate::generate_with_queries`] place queries drawn from the file (seeded,
+//! [`crate::sources::generate::generate_with_queries`] place queries drawn from the file (seeded,
 //! with replacement) into the scenario's geometry, channels and compute.
 //!
 //! # Format
@@ -29,7 +29,7 @@
 //! # Example
 //!
 //! ```
-//! use llm_offload::queries::QuerySet;
+//! use llm_offload::sources::queries::QuerySet;
 //!
 //! let text = r#"{"prompt_tokens": 200, "top_logprobs": [{"token": "A", "logprob": -0.1}, {"token": "B", "logprob": -2.5}], "local_latency_s": 0.03, "edge_latency_s": 0.002, "local_correct": true, "edge_correct": true}"#;
 //! let set = QuerySet::parse(text, "example.jsonl")?;
@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::generate::{BITS_PER_TOKEN, DEVICE_FLOPS_PER_S, SERVER_CAP_FLOPS_PER_S};
+use super::scenario::{BITS_PER_TOKEN, DEVICE_FLOPS_PER_S, SERVER_CAP_FLOPS_PER_S};
 use crate::uncertainty::{alpha_from_candidates, Scale, DEFAULT_TOP_K};
 use crate::validate;
 

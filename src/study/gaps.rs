@@ -539,5 +539,4 @@ pub fn summarize(
 }
 
 #[cfg(test)]
-#[path = "gaps_tests.rs"]
 mod tests;

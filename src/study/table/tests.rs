@@ -2,8 +2,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
 use crate::assignment::Assignment;
-use crate::gaps::{summarize, GapTable};
-use crate::generate::{generate, GenConfig};
+use crate::study::gaps::{summarize, GapTable};
+use crate::sources::generate::{generate, GenConfig};
 use crate::solver::{Answer, Bound, Budget};
 
 /// A solver that counts its calls and answers all-local with a bound equal to it on

@@ -99,7 +99,7 @@ pub fn summarize(runs: &[Run]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{generate, GenConfig};
+    use crate::sources::generate::{generate, GenConfig};
 
     #[test]
     fn ratios_are_at_least_one_and_summarised() {

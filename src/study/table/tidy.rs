@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::gaps::{record_gap, ClassKey, GapTable, Record, RefKind, Row, TIME_SHIFT_S};
+use crate::study::gaps::{record_gap, ClassKey, GapTable, Record, RefKind, Row, TIME_SHIFT_S};
 use crate::report::latex::{self, bold_best, escape, Cell};
 use crate::solver::{Status, GAP_DEFINITION};
 
@@ -47,7 +47,7 @@ pub fn class_label(c: &ClassKey) -> String {
 /// the instance's class, the solve's objective (empty when infeasible or an error),
 /// the instance's reference and its kind (`optimum`, `bound`, `best_known`), the gap
 /// as a fraction (the Markdown table's gaps are these times 100), wall time, status
-/// and feasibility. `t` must be the [`crate::gaps::summarize`] of `records`.
+/// and feasibility. `t` must be the [`crate::study::gaps::summarize`] of `records`.
 ///
 /// # Panics
 /// Never in practice: every row serialises into memory.
@@ -253,5 +253,4 @@ pub fn latex(t: &GapTable, time_limit_s: Option<f64>) -> String {
 }
 
 #[cfg(test)]
-#[path = "tidy_tests.rs"]
 mod tests;

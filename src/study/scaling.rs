@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::stats::{median, ols, Fit};
-use crate::generate::{generate, GenConfig};
+use crate::sources::generate::{generate, GenConfig};
 use crate::plot::{Chart, Plot, Series, Style};
 use crate::solver::{Limits, Solver, Status};
 
@@ -248,5 +248,4 @@ pub fn chart(algo: &str, sizes: &[SizeTime], ex: Option<&Exponents>) -> Plot {
 }
 
 #[cfg(test)]
-#[path = "scaling_tests.rs"]
 mod tests;

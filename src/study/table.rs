@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::gaps::{GapTable, Record, RefKind, Row, RunKey, TIME_SHIFT_S};
+use crate::study::gaps::{GapTable, Record, RefKind, Row, RunKey, TIME_SHIFT_S};
 use crate::instance::Instance;
 use crate::report::markdown_table;
 use crate::solver::{Limits, Solver, GAP_DEFINITION};
@@ -312,7 +312,7 @@ fn keys(
     let tl = limits.time_limit.map(|d| d.as_secs_f64());
     plan.iter()
         .map(|p| {
-            let hash = crate::gaps::fnv1a_hex(p.instance.to_json().as_bytes());
+            let hash = crate::study::gaps::fnv1a_hex(p.instance.to_json().as_bytes());
             solvers
                 .iter()
                 .map(|s| RunKey::new(&hash, s.name(), limits.seed, tl))
@@ -590,5 +590,4 @@ pub fn json(t: &GapTable, time_limit_s: Option<f64>) -> serde_json::Value {
 }
 
 #[cfg(test)]
-#[path = "table_tests.rs"]
 mod tests;

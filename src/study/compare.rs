@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::gaps::{self, Record, Reference};
+use crate::study::gaps::{self, Record, Reference};
 use crate::instance::Instance;
 use crate::solver::{Limits, Outcome, Solver};
 
@@ -112,8 +112,8 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gaps::RefKind;
-    use crate::generate::{generate, GenConfig};
+    use crate::study::gaps::RefKind;
+    use crate::sources::generate::{generate, GenConfig};
     use crate::solvers;
 
     fn named(names: &[&str]) -> Vec<Box<dyn Solver>> {

@@ -2,7 +2,7 @@
 //! the Dolan-More performance profile of solve times (Dolan and More, "Benchmarking
 //! optimization software with performance profiles", Math. Program. 91, 2002).
 
-use crate::gaps::GapTable;
+use crate::study::gaps::GapTable;
 use crate::plot::{AxisOptions, Chart, Plot, Series, Style, Tick};
 
 /// Smallest time used in time ratios (s), so that a solve timed at 0 stays finite.
@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn gap_share_has_a_log_gap_axis_and_labels_the_refusals() {
-        use crate::gaps::{ClassKey, InstanceGaps, RefKind, Reference, Row};
+        use crate::study::gaps::{ClassKey, InstanceGaps, RefKind, Reference, Row};
         use crate::plot::{RenderOptions, Scale};
         let reference = Some(Reference {
             value: 1.0,
