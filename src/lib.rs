@@ -35,6 +35,9 @@
 //!
 //! - `goa`: uncertainty-aware greedy offloading, lazy priority queue.
 //! - `goa-reference`: the same GOA, straightforward full rescan.
+//! - `goa-marginal`: GOA's greedy on marginal changes of the total objective.
+//! - `local-search`: iterated local search on the total objective (relocate, swap,
+//!   perturb), from the best constructive answer (docs/local_search.md).
 //! - `all-local`, `all-edge`, `random`, `min-delay`: the paper's baselines.
 //! - `mip`: HiGHS MIP over load levels; exact without interference, a relaxation
 //!   bound with it (`docs/exact.md`).
