@@ -1,5 +1,6 @@
-//! GOA: the fast lazy-queue `goa` against the straightforward `goa-reference`, on
-//! fixed-seed paper instances (built outside the timed loop), one group per size axis.
+//! GOA: the fast lazy-queue `goa` against the straightforward `goa-reference`, and
+//! the marginal-gap `goa-marginal`, on fixed-seed paper instances (built outside the
+//! timed loop), one group per size axis.
 //!
 //! `cargo bench --bench goa` (add `-- --quick` for a shorter run). The groups:
 //! - `goa/users`: N in {25, 50, 100, 120, 200, 400}, M = 4;
@@ -30,7 +31,7 @@ fn bench_axis(
     g.sample_size(10);
     for &(n, m) in sizes {
         let inst = instance(n, m);
-        for name in ["goa", "goa-reference"] {
+        for name in ["goa", "goa-marginal", "goa-reference"] {
             let solver = solvers::by_name(name).expect("registered");
             g.bench_with_input(BenchmarkId::new(name, param(n, m)), &inst, |b, inst| {
                 b.iter(|| solver.solve(inst, &limits).expect("solves"));

@@ -42,6 +42,9 @@
 //!
 //! - `goa`: uncertainty-aware greedy offloading, lazy priority queue.
 //! - `goa-reference`: the same GOA, straightforward full rescan.
+//! - `goa-marginal`: GOA's greedy on marginal changes of the total objective.
+//! - `local-search`: iterated local search on the total objective (relocate, swap,
+//!   perturb), from the best constructive answer (docs/local_search.md).
 //! - `all-local`, `all-edge`, `random`, `min-delay`: the paper's baselines, tau
 //!   ignored as in the authors' code (answers may be infeasible for (P));
 //!   `all-local-tau`, `all-edge-tau`, `random-tau`, `min-delay-tau` respect it.

@@ -51,7 +51,7 @@ pub const MIN_IMPROVEMENT: f64 = 1e-10;
 ///
 /// # Default
 /// At most 20,000 perturbation rounds, stop after 300 in a row without improvement,
-/// perturb up to `destroy = 0` (automatic: `clamp(N / 8, 2, 24)`) users, swaps on for
+/// perturb up to `destroy = 0` (automatic: `clamp(N / 8, 4, 24)`, at most N) users, swaps on for
 /// N <= 400, time budget 1 s.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalSearchOptions {
@@ -269,7 +269,7 @@ fn improve_from(
     let mut best = ds.state().assignment();
     let mut best_obj = ds.objective();
     let destroy = if opts.destroy == 0 {
-        (n / 8).clamp(2, 24)
+        (n / 8).clamp(4, 24)
     } else {
         opts.destroy
     }
@@ -344,8 +344,8 @@ pub const STARTS: [&str; 5] = [
     "goa-marginal",
     "goa",
     "best-response",
-    "min-delay",
-    "all-local",
+    "min-delay-tau",
+    "all-local-tau",
 ];
 
 /// Above this many users with interference on, `goa-marginal` (O(N^3)) and
