@@ -18,7 +18,7 @@ use crate::solver::{approx_eq, relative_gap, BoundKind, Outcome, Solver, Status}
 pub const TIME_SHIFT_S: f64 = 0.010;
 
 /// One solve of one instance by one solver: a row of the results file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// Instance name.
     pub instance: String,
@@ -103,16 +103,7 @@ impl Record {
             exact: solver.is_exact(),
             seed,
             time_limit_s,
-            status: None,
-            objective: None,
-            bound: None,
-            bound_kind: None,
-            proven_optimal: false,
-            feasible: false,
-            elapsed_s: 0.0,
-            version: None,
-            error: None,
-            refused: false,
+            ..Record::default()
         };
         match result {
             Ok(o) => {

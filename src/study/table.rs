@@ -58,29 +58,7 @@ struct Shared {
 
 /// The header line of a results file.
 fn header() -> String {
-    let blank = Record {
-        instance: String::new(),
-        file: String::new(),
-        instance_hash: String::new(),
-        users: 0,
-        servers: 0,
-        interference: false,
-        variants: false,
-        solver: String::new(),
-        exact: false,
-        seed: 0,
-        time_limit_s: None,
-        status: None,
-        objective: None,
-        bound: None,
-        bound_kind: None,
-        proven_optimal: false,
-        feasible: false,
-        elapsed_s: 0.0,
-        version: None,
-        error: None,
-        refused: false,
-    };
+    let blank = Record::default();
     let mut w = csv::Writer::from_writer(Vec::new());
     // Serialising into memory cannot fail; an empty header would refuse every file.
     let _ = w.serialize(&blank);
@@ -421,12 +399,17 @@ fn pct(x: Option<f64>) -> String {
 }
 
 fn refs(row: &Row) -> String {
+    reference_counts(row, [" opt", "*", "~"])
+}
+
+/// The reference kinds of a row's instances, counted: `"3 opt, 1*"` with the given
+/// marks for optimum, bound and best known (`none` without any).
+pub(crate) fn reference_counts(row: &Row, marks: [&str; 3]) -> String {
     let mut parts = Vec::new();
-    for (kind, mark) in [
-        (RefKind::Optimum, " opt"),
-        (RefKind::Bound, "*"),
-        (RefKind::BestKnown, "~"),
-    ] {
+    for (kind, mark) in [RefKind::Optimum, RefKind::Bound, RefKind::BestKnown]
+        .into_iter()
+        .zip(marks)
+    {
         if let Some(n) = row.references.get(&kind) {
             parts.push(format!("{n}{mark}"));
         }

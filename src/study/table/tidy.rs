@@ -94,21 +94,7 @@ pub fn long_csv(records: &[Record], t: &GapTable) -> String {
 }
 
 fn refs(row: &Row) -> String {
-    let mut parts = Vec::new();
-    for (kind, mark) in [
-        (RefKind::Optimum, " opt"),
-        (RefKind::Bound, "$^{*}$"),
-        (RefKind::BestKnown, "$^{\\sim}$"),
-    ] {
-        if let Some(n) = row.references.get(&kind) {
-            parts.push(format!("{n}{mark}"));
-        }
-    }
-    if parts.is_empty() {
-        "none".into()
-    } else {
-        parts.join(", ")
-    }
+    super::reference_counts(row, [" opt", "$^{*}$", "$^{\\sim}$"])
 }
 
 /// Instances of the row without a gap (refused, failed, or no reference).
