@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         println!(
             "{setting},{},{},{},{:?},{:.3},{:.9},{},{},{},{}",
-            inst.name,
+            inst.name(),
             inst.n_users(),
             inst.n_servers(),
             out.status(),

@@ -38,11 +38,11 @@ impl Solver for NearestServer {
                 choices.push(model.best_local(i).0);
                 continue;
             }
-            let room = |j: &usize| inst.servers[*j].max_users.map_or(true, |c| loads[*j] < c);
+            let room = |j: &usize| inst.servers()[*j].max_users.map_or(true, |c| loads[*j] < c);
             let best = (0..inst.n_servers())
                 .filter(room)
                 .reduce(|b, j| {
-                    if inst.gain[[i, j]] > inst.gain[[i, b]] {
+                    if inst.gain()[[i, j]] > inst.gain()[[i, b]] {
                         j
                     } else {
                         b
@@ -78,7 +78,7 @@ fn main() {
         check_not_below(&ours, exact.objective()).map_err(fail)?;
         let mip = Mip::default().solve(&inst, &limits).map_err(fail)?;
         check_not_below(&mip, exact.objective()).map_err(fail)?;
-        if !inst.interference {
+        if !inst.interference() {
             check_optimal(&mip, exact.objective()).map_err(fail)?;
         }
         gaps.borrow_mut().push(llm_offload::solver::relative_gap(

@@ -39,9 +39,9 @@ fn configs() -> Vec<MipConfig> {
 fn plain_size(inst: &Instance) -> (usize, usize, usize) {
     let n = inst.n_users();
     let free = (0..n).filter(|&i| !inst.is_forced(i)).count();
-    let mut cols = free * inst.device_variants.len();
+    let mut cols = free * inst.device_variants().len();
     let (mut bins, mut rows) = (0, n);
-    for s in &inst.servers {
+    for s in inst.servers() {
         let k = s.max_users.map_or(n, |c| c.min(n));
         cols += (k + 1) + k * n * s.variants.len();
         bins += k + 1;
@@ -191,10 +191,10 @@ fn time_limit_returns_a_feasible_incumbent_or_a_clear_error() {
     }
 }
 
-/// Two users that must offload, and servers whose caps hold one of them: valid
-/// instances never look like this, so the caps are changed after validation.
-fn over_capacity(caps: &[usize]) -> Instance {
-    let mut inst = generate(&GenConfig {
+/// The file of an instance whose servers' `max_users` caps cannot hold the users tau
+/// forces to offload (every user is forced).
+fn over_capacity(caps: &[usize]) -> llm_offload::instance::InstanceFile {
+    let inst = generate(&GenConfig {
         users: 2,
         servers: caps.len(),
         seed: 1,
@@ -203,37 +203,25 @@ fn over_capacity(caps: &[usize]) -> Instance {
         ..GenConfig::default()
     })
     .unwrap();
-    for u in &mut inst.users {
+    let mut file = inst.to_file();
+    for u in &mut file.users {
         u.uncertainty = Some(0.9);
     }
-    for (s, &c) in inst.servers.iter_mut().zip(caps) {
+    for (s, &c) in file.servers.iter_mut().zip(caps) {
         s.max_users = Some(c);
     }
-    inst
+    file
 }
 
 #[test]
 fn infeasible_caps_are_a_clear_error() {
-    // No server takes anyone: the formulation itself says which user is stranded.
-    let err = Mip::default()
-        .solve(&over_capacity(&[0]), &Limits::default())
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Infeasible(_)) && err.to_string().contains("user 0"),
-        "{err}"
-    );
-    // One seat for two forced users: HiGHS proves it.
-    let inst = over_capacity(&[1]);
-    let err = Mip {
-        config: MipConfig::plain(),
+    // Such an instance never reaches a solver: validation refuses it, saying why (an
+    // `Instance` is valid by construction, its fields private).
+    for caps in [&[0][..], &[1][..]] {
+        let err = Instance::new(over_capacity(caps)).unwrap_err();
+        assert!(matches!(err, Error::Infeasible(_)), "{err}");
+        assert!(err.to_string().contains("max_users") || err.to_string().contains("offload"), "{err}");
     }
-    .solve(&inst, &Limits::default())
-    .unwrap_err();
-    assert!(matches!(err, Error::Infeasible(_)), "{err}");
-    let err = Mip::default().solve(&inst, &Limits::default()).unwrap_err();
-    assert!(matches!(err, Error::Infeasible(_)), "{err}");
-    let err = Exhaustive.solve(&inst, &Limits::default()).unwrap_err();
-    assert!(matches!(err, Error::Infeasible(_)), "{err}");
 }
 
 #[test]

@@ -20,7 +20,7 @@ fn deviations(inst: &Instance, a: &Assignment, i: usize) -> Vec<Choice> {
         .filter(|c| match c.server {
             None => !inst.is_forced(i),
             Some(j) => {
-                a.0[i].server == Some(j) || inst.servers[j].max_users.is_none_or(|k| loads[j] < k)
+                a.0[i].server == Some(j) || inst.servers()[j].max_users.is_none_or(|k| loads[j] < k)
             }
         })
         .collect()

@@ -75,7 +75,7 @@ proptest! {
         let limits = Limits { seed, ..Limits::default() };
         let solve = |name: &str| solvers::by_name(name).unwrap().solve(&inst, &limits).unwrap();
         let room = |a: &llm_offload::Assignment| (0..inst.n_servers()).any(|j| {
-            inst.servers[j].max_users.is_none_or(|k| a.loads(inst.n_servers())[j] < k)
+            inst.servers()[j].max_users.is_none_or(|k| a.loads(inst.n_servers())[j] < k)
         });
         prop_assert_eq!(solve("all-local").evaluation().offloaded, 0);
         // all-edge leaves someone local only when no server has room
@@ -86,7 +86,7 @@ proptest! {
         let model = Model::nominal(&inst);
         let state = State::from_assignment(&model, &md.assignment()).unwrap();
         for i in (0..inst.n_users()).filter(|&i| md.assignment().0[i].server.is_none()) {
-            let local = (0..inst.device_variants.len()).map(|v| model.local_delay(i, v).total()).fold(f64::INFINITY, f64::min);
+            let local = (0..inst.device_variants().len()).map(|v| model.local_delay(i, v).total()).fold(f64::INFINITY, f64::min);
             for c in Choice::all(&inst).filter(|c| c.server.is_some_and(|j| !state.is_full(j))) {
                 prop_assert!(state.delay_if(i, c).total() >= local, "user {} gains on {:?}", i, c);
             }
@@ -126,7 +126,7 @@ proptest! {
                 let d_nom = st.delay(i);
                 let d_real = evaluate(&real, &a).unwrap().users[i].delay;
                 prop_assert_eq!(d_nom.comm_s, d_real.comm_s);
-                let f = real.users[i].realised_edge_flops.unwrap() / real.users[i].edge_flops;
+                let f = real.users()[i].realised_edge_flops.unwrap() / real.users()[i].edge_flops;
                 prop_assert!((d_real.comp_s - f * d_nom.comp_s).abs() <= 1e-9 * d_real.comp_s.max(1e-12), "user {} on {}", i, j);
             }
         }

@@ -215,11 +215,11 @@ proptest! {
         let synthetic = generate(&cfg).unwrap();
         let measured = generate_with_queries(&cfg, &set).unwrap();
         prop_assert_eq!(&measured, &generate_with_queries(&cfg, &set).unwrap());
-        prop_assert_eq!(&measured.gain, &synthetic.gain);
-        prop_assert_eq!(&measured.servers, &synthetic.servers);
-        for (m, s) in measured.users.iter().zip(&synthetic.users) {
+        prop_assert_eq!(&measured.gain(), &synthetic.gain());
+        prop_assert_eq!(&measured.servers(), &synthetic.servers());
+        for (m, s) in measured.users().iter().zip(synthetic.users()) {
             prop_assert_eq!(m.local_flops_per_s, s.local_flops_per_s);
-            prop_assert!(set.queries.iter().any(|q| q.alpha == m.alpha()
+            prop_assert!(set.queries.iter().any(|q| Some(q.alpha) == m.uncertainty
                 && q.prompt_bits == m.prompt_bits
                 && q.local_flops == m.local_flops
                 && q.edge_flops == m.edge_flops

@@ -44,10 +44,10 @@ impl Choice {
     /// variants in server order. This order is the tie-break order of every arg-min
     /// over options.
     pub fn all(inst: &Instance) -> impl Iterator<Item = Choice> + '_ {
-        (0..inst.device_variants.len())
+        (0..inst.device_variants().len())
             .map(Choice::local)
             .chain((0..inst.n_servers()).flat_map(move |j| {
-                (0..inst.servers[j].variants.len()).map(move |v| Choice::edge(j, v))
+                (0..inst.servers()[j].variants.len()).map(move |v| Choice::edge(j, v))
             }))
     }
 }
@@ -136,8 +136,8 @@ impl Assignment {
         }
         for (i, c) in self.0.iter().enumerate() {
             let variants = match c.server {
-                None => inst.device_variants.len(),
-                Some(j) if j < inst.n_servers() => inst.servers[j].variants.len(),
+                None => inst.device_variants().len(),
+                Some(j) if j < inst.n_servers() => inst.servers()[j].variants.len(),
                 Some(j) => {
                     return Err(Error::AssignmentMismatch(format!(
                         "assignment[{i}] = {j}, but there are only {} servers",

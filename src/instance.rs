@@ -112,18 +112,6 @@ pub struct User {
     pub output_tokens: Option<f64>,
 }
 
-impl User {
-    /// `alpha_i`, set on every loaded instance.
-    ///
-    /// # Panics
-    /// On a `User` that was not validated by an [`Instance`] constructor and has neither
-    /// `uncertainty` nor `top_probs` (a bug in the caller).
-    #[must_use]
-    pub fn alpha(&self) -> f64 {
-        self.uncertainty
-            .expect("validated instances always carry uncertainty")
-    }
-}
 
 /// An edge server (SPEC 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,29 +166,85 @@ pub struct InstanceFile {
     pub meta: Option<serde_json::Value>,
 }
 
-/// A validated instance.
+/// A validated instance: built only by [`Instance::new`] (and the loaders over it),
+/// which checks every field and what the model derives from them, and read through
+/// methods, so that an `Instance` is always valid. [`InstanceFile`] is the file form,
+/// free to edit; [`Instance::to_file`] and [`Instance::new`] convert between them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
+    name: String,
+    tau: f64,
+    weights: Weights,
+    interference: bool,
+    lambda: f64,
+    device_variants: Vec<Variant>,
+    users: Vec<User>,
+    /// alpha of each user, resolved from `uncertainty` or `top_probs` at validation.
+    alphas: Vec<f64>,
+    servers: Vec<Server>,
+    gain: Array2<f64>,
+    meta: Option<serde_json::Value>,
+}
+
+impl Instance {
     /// Name (from the file, or the file's stem).
-    pub name: String,
-    /// Accuracy threshold in \[0,1\].
-    pub tau: f64,
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Accuracy threshold tau in \[0,1\].
+    #[must_use]
+    pub fn tau(&self) -> f64 {
+        self.tau
+    }
     /// Delay weights.
-    pub weights: Weights,
+    #[must_use]
+    pub fn weights(&self) -> Weights {
+        self.weights
+    }
     /// Whether inter-cell interference is modelled.
-    pub interference: bool,
+    #[must_use]
+    pub fn interference(&self) -> bool {
+        self.interference
+    }
     /// Weight of the quality penalty in the objective (0 = plain problem (P)).
-    pub lambda: f64,
+    #[must_use]
+    pub fn lambda(&self) -> f64 {
+        self.lambda
+    }
     /// Device-side variants (at least one).
-    pub device_variants: Vec<Variant>,
+    #[must_use]
+    pub fn device_variants(&self) -> &[Variant] {
+        &self.device_variants
+    }
     /// Users (at least one), each with `uncertainty` set.
-    pub users: Vec<User>,
+    #[must_use]
+    pub fn users(&self) -> &[User] {
+        &self.users
+    }
+    /// User `i`'s uncertainty alpha in \[0,1\] (given, or computed from `top_probs`).
+    ///
+    /// # Panics
+    /// When `i` is not a user index (a caller bug).
+    #[must_use]
+    pub fn alpha(&self, i: usize) -> f64 {
+        self.alphas[i]
+    }
     /// Servers (at least one), each with at least one variant.
-    pub servers: Vec<Server>,
+    #[must_use]
+    pub fn servers(&self) -> &[Server] {
+        &self.servers
+    }
     /// N x M gains.
-    pub gain: Array2<f64>,
+    #[must_use]
+    pub fn gain(&self) -> &Array2<f64> {
+        &self.gain
+    }
     /// Provenance carried through from the file.
-    pub meta: Option<serde_json::Value>,
+    #[must_use]
+    pub fn meta(&self) -> Option<&serde_json::Value> {
+        self.meta.as_ref()
+    }
 }
 
 const WHAT: &str = "instance";
@@ -417,6 +461,10 @@ impl Instance {
                 g[[i, j]] = positive(|| format!("gain[{i}][{j}]"), v)?;
             }
         }
+        let alphas = users
+            .iter()
+            .map(|u| u.uncertainty.unwrap_or_default())
+            .collect();
         let inst = Instance {
             name: name.unwrap_or_default(),
             tau,
@@ -425,6 +473,7 @@ impl Instance {
             lambda,
             device_variants,
             users,
+            alphas,
             servers,
             gain: g,
             meta,
@@ -631,7 +680,7 @@ impl Instance {
     /// Whether user `i` must offload (`alpha_i > tau`).
     #[must_use]
     pub fn is_forced(&self, i: usize) -> bool {
-        self.users[i].alpha() > self.tau
+        self.alphas[i] > self.tau
     }
 
     /// The users that must offload, in index order.
@@ -754,7 +803,7 @@ mod tests {
     fn top_probs_give_uncertainty() {
         let j = tiny_json().replace("\"uncertainty\": 0.7", "\"top_probs\": [0.6, 0.3, 0.1]");
         let inst = Instance::from_json(&j, "t").unwrap();
-        assert!((inst.users[0].alpha() - 0.7).abs() < 1e-12);
+        assert!((inst.alpha(0) - 0.7).abs() < 1e-12);
     }
 
     #[test]

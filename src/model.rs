@@ -86,22 +86,20 @@ impl<'a> Model<'a> {
     #[must_use]
     pub fn with_edge_work(inst: &'a Instance, work: EdgeWork) -> Self {
         let m = inst.n_servers();
-        let weight = inst
-            .users
-            .iter()
-            .map(|u| match inst.weights {
-                Weights::Uncertainty => u.alpha(),
+        let weight = (0..inst.n_users())
+            .map(|i| match inst.weights() {
+                Weights::Uncertainty => inst.alpha(i),
                 Weights::Uniform => 1.0,
             })
             .collect();
         let mut signal = Vec::with_capacity(inst.n_users() * m);
-        for (i, u) in inst.users.iter().enumerate() {
+        for (i, u) in inst.users().iter().enumerate() {
             for j in 0..m {
-                signal.push(u.tx_power_w * inst.gain[[i, j]]);
+                signal.push(u.tx_power_w * inst.gain()[[i, j]]);
             }
         }
         let edge_work = inst
-            .users
+            .users()
             .iter()
             .map(|u| match work {
                 EdgeWork::Nominal => u.edge_flops,
@@ -138,7 +136,7 @@ impl<'a> Model<'a> {
     /// interference at server `j`: `P_k G_kj`, or 0 when interference is off.
     #[must_use]
     pub fn interference_w(&self, k: usize, j: usize) -> f64 {
-        if self.inst.interference {
+        if self.inst.interference() {
             self.signal_w(k, j)
         } else {
             0.0
@@ -148,9 +146,9 @@ impl<'a> Model<'a> {
     /// Local delay of user `i` on device variant `v`: `W_i^L kappa_v / C_i^L`.
     #[must_use]
     pub fn local_delay(&self, i: usize, v: usize) -> Delay {
-        let u = &self.inst.users[i];
+        let u = &self.inst.users()[i];
         Delay {
-            local_s: u.local_flops * self.inst.device_variants[v].work_multiplier
+            local_s: u.local_flops * self.inst.device_variants()[v].work_multiplier
                 / u.local_flops_per_s,
             ..Delay::default()
         }
@@ -171,8 +169,8 @@ impl<'a> Model<'a> {
         interference_w: f64,
     ) -> Delay {
         debug_assert!(load > 0, "an offloaded user counts in its server's load");
-        let u = &self.inst.users[i];
-        let s = &self.inst.servers[j];
+        let u = &self.inst.users()[i];
+        let s = &self.inst.servers()[j];
         let n = load as f64;
         let work = self.edge_work[i];
         let sinr = self.signal_w(i, j) / (interference_w + s.noise_w);
@@ -189,7 +187,7 @@ impl<'a> Model<'a> {
     /// `c_j = min(Cmax_j, C_j / n_j)` (FLOP/s).
     #[must_use]
     pub fn compute_share(&self, j: usize, load: usize) -> f64 {
-        let s = &self.inst.servers[j];
+        let s = &self.inst.servers()[j];
         s.max_flops_per_user.min(s.flops_per_s / load as f64)
     }
 
@@ -219,20 +217,20 @@ impl<'a> Model<'a> {
     /// The quality penalty of an option, `lambda * perplexity` (0 without perplexity).
     #[must_use]
     pub fn penalty(&self, c: Choice) -> f64 {
-        if self.inst.lambda == 0.0 {
+        if self.inst.lambda() == 0.0 {
             return 0.0;
         }
         self.variant(c)
             .perplexity
-            .map_or(0.0, |p| self.inst.lambda * p)
+            .map_or(0.0, |p| self.inst.lambda() * p)
     }
 
     /// The variant an option names.
     #[must_use]
     pub fn variant(&self, c: Choice) -> &'a crate::instance::Variant {
         match c.server {
-            None => &self.inst.device_variants[c.variant],
-            Some(j) => &self.inst.servers[j].variants[c.variant],
+            None => &self.inst.device_variants()[c.variant],
+            Some(j) => &self.inst.servers()[j].variants[c.variant],
         }
     }
 
@@ -246,7 +244,7 @@ impl<'a> Model<'a> {
     #[must_use]
     pub fn best_local(&self, i: usize) -> (Choice, f64) {
         let mut best = (Choice::LOCAL, f64::INFINITY);
-        for v in 0..self.inst.device_variants.len() {
+        for v in 0..self.inst.device_variants().len() {
             let c = Choice::local(v);
             let cost = self.cost(i, c, self.local_delay(i, v));
             if cost < best.1 {
@@ -259,7 +257,7 @@ impl<'a> Model<'a> {
     /// Probability that user `i` is answered correctly on option `c`, when known.
     #[must_use]
     pub fn accuracy(&self, i: usize, c: Choice) -> Option<f64> {
-        let u = &self.inst.users[i];
+        let u = &self.inst.users()[i];
         let p = match c.server {
             None => u.p_correct_local?,
             Some(_) => u.p_correct_edge?,
@@ -403,13 +401,13 @@ pub fn evaluate(inst: &Instance, a: &Assignment) -> Result<Evaluation> {
         comp += d.comp_s;
         local += d.local_s;
         acc = acc.zip(model.accuracy(i, c)).map(|(s, p)| s + p);
-        tokens = tokens.zip(inst.users[i].output_tokens).map(|(s, t)| s + t);
+        tokens = tokens.zip(inst.users()[i].output_tokens).map(|(s, t)| s + t);
         ppl = ppl.zip(model.variant(c).perplexity).map(|(s, p)| s + p);
         if c.server.is_none() && inst.is_forced(i) {
             violations.push(Violation::ForcedLocal {
                 user: i,
-                alpha: inst.users[i].alpha(),
-                tau: inst.tau,
+                alpha: inst.alpha(i),
+                tau: inst.tau(),
             });
         }
         users.push(UserEval {
@@ -420,7 +418,7 @@ pub fn evaluate(inst: &Instance, a: &Assignment) -> Result<Evaluation> {
             cost,
         });
     }
-    for (j, s) in inst.servers.iter().enumerate() {
+    for (j, s) in inst.servers().iter().enumerate() {
         if let Some(cap) = s.max_users {
             if loads[j] > cap {
                 violations.push(Violation::OverCapacity {
@@ -517,7 +515,7 @@ impl<'m, 'a> State<'m, 'a> {
     /// Whether server `j` is at its `max_users` cap.
     #[must_use]
     pub fn is_full(&self, j: usize) -> bool {
-        self.model.inst.servers[j]
+        self.model.inst.servers()[j]
             .max_users
             .is_some_and(|cap| self.load[j] >= cap)
     }
@@ -539,7 +537,7 @@ impl<'m, 'a> State<'m, 'a> {
         let old = self.choice[i];
         if let Some(j) = old.server {
             self.load[j] -= 1;
-            if self.model.inst.interference {
+            if self.model.inst.interference() {
                 for (l, acc) in self.interf.iter_mut().enumerate() {
                     if l != j {
                         *acc -= self.model.interference_w(i, l);
@@ -549,7 +547,7 @@ impl<'m, 'a> State<'m, 'a> {
         }
         if let Some(j) = c.server {
             self.load[j] += 1;
-            if self.model.inst.interference {
+            if self.model.inst.interference() {
                 for (l, acc) in self.interf.iter_mut().enumerate() {
                     if l != j {
                         *acc += self.model.interference_w(i, l);

@@ -443,7 +443,7 @@ impl Outcome {
         Ok(Outcome {
             algorithm: file.algorithm.clone().unwrap_or_else(|| "given".to_string()),
             version: file.version.clone(),
-            instance: inst.name.clone(),
+            instance: inst.name().to_string(),
             assignment,
             bound: None,
             status: Status::Completed,
@@ -592,7 +592,7 @@ pub fn run<S: Solver + ?Sized>(solver: &S, inst: &Instance, limits: &Limits) -> 
     Ok(Outcome {
         algorithm: solver.name().to_string(),
         version: solver.version(),
-        instance: inst.name.clone(),
+        instance: inst.name().to_string(),
         assignment: answer.assignment,
         bound,
         status: answer.status,

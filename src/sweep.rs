@@ -280,7 +280,7 @@ pub fn run_with_runs(
                     if !e.feasible() && !s.ignores_tau() {
                         return Err(Error::SolverFailed {
                             solver: s.name(),
-                            reason: format!("infeasible assignment on {}", inst.name),
+                            reason: format!("infeasible assignment on {}", inst.name()),
                         });
                     }
                     let forced_local = inst

@@ -43,9 +43,9 @@ fn optima_file_is_consistent() {
     );
     for r in &rows {
         let inst = Instance::load(&root().join(&r.file)).unwrap();
-        assert_eq!(inst.name, r.instance, "{}", r.file);
+        assert_eq!(inst.name(), r.instance, "{}", r.file);
         assert_eq!((inst.n_users(), inst.n_servers()), (r.users, r.servers));
-        assert_eq!(inst.interference, r.interference, "{}", r.file);
+        assert_eq!(inst.interference(), r.interference, "{}", r.file);
         if let Some(b) = r.best_bound {
             assert!(
                 b <= r.best_known + 1e-6 * r.best_known.abs().max(1.0),

@@ -53,7 +53,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         let inst = super::load(&path)?;
         let c = compare(&inst, &path.display().to_string(), &chosen, &limits);
         for (_, e) in &c.errors {
-            eprintln!("{}: {e}", inst.name);
+            eprintln!("{}: {e}", inst.name());
         }
         for w in &c.warnings {
             eprintln!("warning: {w}");
@@ -62,12 +62,12 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             Format::Table => {
                 outln!(
                     "## {} (N = {}, M = {}, tau = {}, interference {}, weights {:?})\n",
-                    inst.name,
+                    inst.name(),
                     inst.n_users(),
                     inst.n_servers(),
-                    inst.tau,
-                    if inst.interference { "on" } else { "off" },
-                    inst.weights
+                    inst.tau(),
+                    if inst.interference() { "on" } else { "off" },
+                    inst.weights()
                 );
                 print_note(&c);
                 outln!(
@@ -85,7 +85,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                     Some(r) => (Some(r.value), "best known value (gaps are lower bounds)"),
                     None => (None, ""),
                 };
-                outln!("{}", report::comparison_latex(&inst.name, &c.outcomes, r, note));
+                outln!("{}", report::comparison_latex(&inst.name(), &c.outcomes, r, note));
             }
         }
     }

@@ -45,12 +45,12 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let f = formulate(&inst, &config)?;
     super::write_out(
         a.output.as_deref(),
-        &export::write(&f, a.format.into(), &inst.name),
+        &export::write(&f, a.format.into(), &inst.name()),
     )?;
     if a.output.is_some() {
         eprintln!(
             "{}: {} columns ({} binary), {} rows, {} nonzeros{}",
-            inst.name,
+            inst.name(),
             f.vars.len(),
             f.n_integer(),
             f.rows.len(),

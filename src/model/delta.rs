@@ -117,7 +117,7 @@ impl<'m, 'a> DeltaState<'m, 'a> {
             self.members[b].push(i);
             self.stale[b] = true;
         }
-        if self.state.model.instance().interference && old.server.is_none() != c.server.is_none()
+        if self.state.model.instance().interference() && old.server.is_none() != c.server.is_none()
         {
             // To or from the device: the interference changes at every server.
             self.stale.iter_mut().for_each(|s| *s = true);
@@ -195,7 +195,7 @@ impl<'m, 'a> DeltaState<'m, 'a> {
         let model = self.state.model;
         let m = self.state.load.len();
         let x = |l: usize| model.interference_w(i, l);
-        let interference = model.instance().interference;
+        let interference = model.instance().interference();
         let cur = self.state.choice[i];
         let own_now = self.cost[i];
         let load = &self.state.load;
@@ -287,7 +287,7 @@ impl<'m, 'a> DeltaState<'m, 'a> {
             ),
         };
         let mut delta = own(i, ck) - self.cost[i] + own(k, ci) - self.cost[k];
-        let everywhere = model.instance().interference
+        let everywhere = model.instance().interference()
             && (ci.server.is_none() || ck.server.is_none());
         for l in 0..m {
             let touched = ci.server == Some(l) || ck.server == Some(l);

@@ -146,16 +146,16 @@ pub fn nash_gap(inst: &Instance, a: &Assignment) -> Result<(f64, bool)> {
 /// is linear in the load) and no quality penalty (`lambda = 0` or no perplexity).
 #[must_use]
 pub fn has_potential(inst: &Instance) -> bool {
-    let no_penalty = inst.lambda == 0.0
+    let no_penalty = inst.lambda() == 0.0
         || inst
-            .device_variants
+            .device_variants()
             .iter()
-            .chain(inst.servers.iter().flat_map(|s| s.variants.iter()))
+            .chain(inst.servers().iter().flat_map(|s| s.variants.iter()))
             .all(|v| v.perplexity.is_none());
-    !inst.interference
+    !inst.interference()
         && no_penalty
         && inst
-            .servers
+            .servers()
             .iter()
             .all(|s| s.max_flops_per_user >= s.flops_per_s)
 }

@@ -166,7 +166,7 @@ impl Solver for Exhaustive {
             return Err(match status {
                 Status::Completed => Error::Infeasible(format!(
                     "{}: no assignment fits the servers' max_users caps",
-                    inst.name
+                    inst.name()
                 )),
                 _ => Error::SolverFailed {
                     solver: NAME,

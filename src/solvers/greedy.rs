@@ -106,7 +106,7 @@ pub fn run(
     // Cost of user i's best local option under the chosen weights.
     let local_ref: Vec<f64> = (0..inst.n_users())
         .map(|i| {
-            (0..inst.device_variants.len())
+            (0..inst.device_variants().len())
                 .map(|v| w(i) * model.local_delay(i, v).total() + model.penalty(Choice::local(v)))
                 .fold(f64::INFINITY, f64::min)
         })
@@ -223,7 +223,7 @@ pub fn run_marginal(
 ) -> Result<()> {
     let inst = ds.state().model().instance();
     let edge_options: Vec<Choice> = Choice::all(inst).filter(|c| c.server.is_some()).collect();
-    let lazy = engine == Engine::Lazy && !inst.interference;
+    let lazy = engine == Engine::Lazy && !inst.interference();
     let mut gaps = MarginalGaps { ds };
     for phase in phases {
         let placed = if lazy {
@@ -377,7 +377,7 @@ fn reference_phase(
                 let j = c.server.expect("edge option");
                 // From scratch: load and interference of server j from the history.
                 let load = history.iter().filter(|&&(_, l)| l == j).count();
-                let cap = model.instance().servers[j].max_users;
+                let cap = model.instance().servers()[j].max_users;
                 if cap.is_some_and(|k| load >= k) {
                     continue;
                 }

@@ -365,7 +365,7 @@ pub fn best_start(inst: &Instance, limits: &Limits) -> Result<(Assignment, &'sta
     };
     for name in STARTS {
         let slow = matches!(name, "goa-marginal" | "best-response");
-        if slow && inst.interference && inst.n_users() > MAX_USERS_SLOW_STARTS {
+        if slow && inst.interference() && inst.n_users() > MAX_USERS_SLOW_STARTS {
             continue;
         }
         let Ok(out) = super::by_name(name)?.solve(inst, &sub) else {

@@ -234,7 +234,7 @@ impl Solver for Mip {
                 return Err(Error::Infeasible(format!(
                     "HiGHS proves the MIP of {} infeasible (caps cannot hold the users \
                      that must offload)",
-                    inst.name
+                    inst.name()
                 )))
             }
             other => {

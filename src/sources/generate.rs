@@ -441,7 +441,7 @@ mod tests {
         let a = generate(&cfg).unwrap();
         assert_eq!(a.to_json(), generate(&cfg).unwrap().to_json());
         let n = a.n_users() as f64;
-        let mean = |f: &dyn Fn(&User) -> f64| a.users.iter().map(f).sum::<f64>() / n;
+        let mean = |f: &dyn Fn(&User) -> f64| a.users().iter().map(f).sum::<f64>() / n;
         let local = mean(&|u| u.local_flops / u.local_flops_per_s);
         assert!((local - 0.036).abs() < 0.002, "mean local delay {local}");
         let acc_l = mean(&|u| u.p_correct_local.unwrap());
@@ -462,27 +462,27 @@ mod tests {
         };
         let a = generate(&cfg).unwrap();
         assert_eq!(a.to_json(), generate(&cfg).unwrap().to_json());
-        assert!(a.name.starts_with("kim2026-n4000"));
-        let meta = a.meta.as_ref().unwrap();
+        assert!(a.name().starts_with("kim2026-n4000"));
+        let meta = a.meta().unwrap();
         assert!(meta["prompt_bits_unit"].as_str().unwrap().contains("bytes"));
         let n = a.n_users() as f64;
-        let mean = |f: &dyn Fn(&User) -> f64| a.users.iter().map(f).sum::<f64>() / n;
+        let mean = |f: &dyn Fn(&User) -> f64| a.users().iter().map(f).sum::<f64>() / n;
         // bAbI-sized: 130 + 28 k bytes, k in 1..=24, used as bits
         assert!(a
-            .users
+            .users()
             .iter()
             .all(|u| (158.0..=802.0).contains(&u.prompt_bits)
                 && (u.prompt_bits - 130.0) % 28.0 == 0.0));
         assert!((mean(&|u| u.prompt_bits) - 480.0).abs() < 10.0);
         let local = mean(&|u| u.local_flops / u.local_flops_per_s);
         assert!((local - 0.036).abs() < 0.002, "mean local delay {local}");
-        for u in &a.users {
+        for u in a.users() {
             assert!((u.edge_flops - 8.0 * u.local_flops).abs() <= 1e-9 * u.edge_flops);
             let real = u.realised_edge_flops.unwrap();
             assert!((real - 6.3 * u.local_flops).abs() <= 1e-9 * real);
             // probabilities, falling with alpha
             assert!(
-                (u.p_correct_local.unwrap() - (0.45 - 0.8 * (u.alpha() - 2.0 / 3.0))).abs() < 1e-12
+                (u.p_correct_local.unwrap() - (0.45 - 0.8 * (u.uncertainty.unwrap() - 2.0 / 3.0))).abs() < 1e-12
             );
         }
         let acc_l = mean(&|u| u.p_correct_local.unwrap());
@@ -491,14 +491,14 @@ mod tests {
             (acc_l - 0.45).abs() < 0.01 && (acc_e - 0.56).abs() < 0.01,
             "{acc_l} {acc_e}"
         );
-        assert!((mean(&|u| u.alpha()) - 2.0 / 3.0).abs() < 0.02);
+        assert!((mean(&|u| u.uncertainty.unwrap()) - 2.0 / 3.0).abs() < 0.02);
         // the paper scenario is untouched: labels, no realised work, 32 bits a token
         let p = generate(&GenConfig {
             users: 50,
             ..GenConfig::default()
         })
         .unwrap();
-        assert!(p.users.iter().all(|u| u.realised_edge_flops.is_none()
+        assert!(p.users().iter().all(|u| u.realised_edge_flops.is_none()
             && (u.p_correct_local == Some(0.0) || u.p_correct_local == Some(1.0))
             && u.prompt_bits % 32.0 == 0.0));
     }
@@ -514,12 +514,12 @@ mod tests {
         };
         let a = generate(&cfg).unwrap();
         assert_eq!(a.to_json(), generate(&cfg).unwrap().to_json());
-        assert_eq!(a.device_variants.len(), 3);
-        assert!(a.servers.iter().all(|s| s.variants.len() == 3));
-        assert!((a.lambda - 0.05).abs() < 1e-15);
-        assert!(a.name.ends_with("-llama2"));
+        assert_eq!(a.device_variants().len(), 3);
+        assert!(a.servers().iter().all(|s| s.variants.len() == 3));
+        assert!((a.lambda() - 0.05).abs() < 1e-15);
+        assert!(a.name().ends_with("-llama2"));
         let again = Instance::from_json(&a.to_json(), "x").unwrap();
-        assert_eq!(again.servers[7].variants[2].perplexity, Some(3.41));
+        assert_eq!(again.servers()[7].variants[2].perplexity, Some(3.41));
         let bad = GenConfig {
             lambda: Some(-1.0),
             ..cfg

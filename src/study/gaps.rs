@@ -92,12 +92,12 @@ impl Record {
         result: &crate::Result<Outcome>,
     ) -> Self {
         let mut r = Record {
-            instance: inst.name.clone(),
+            instance: inst.name().to_string(),
             file: file.to_string(),
             instance_hash: fnv1a_hex(inst.to_json().as_bytes()),
             users: inst.n_users(),
             servers: inst.n_servers(),
-            interference: inst.interference,
+            interference: inst.interference(),
             variants: inst.has_variants(),
             solver: solver.name().to_string(),
             exact: solver.is_exact(),

@@ -61,7 +61,7 @@ pub fn measure(inst: &Instance, params: Params, seed: u64, exact_limits: &Limits
         .proven_optimal()
         .then(|| equilibrium.objective() / optimum.objective());
     Ok(Run {
-        instance: inst.name.clone(),
+        instance: inst.name().to_string(),
         users: inst.n_users(),
         equilibrium,
         optimum,

@@ -271,7 +271,7 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
     let mut user_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
     let best_local: Vec<(Choice, f64)> = (0..n).map(|i| model.best_local(i)).collect();
     for i in (0..n).filter(|&i| !inst.is_forced(i)) {
-        for v in 0..inst.device_variants.len() {
+        for v in 0..inst.device_variants().len() {
             let c = Choice::local(v);
             if config.reduce && c != best_local[i].0 {
                 continue;
@@ -287,7 +287,7 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
     let mut rows = Vec::new();
     let mut links = Vec::new();
     for j in 0..m {
-        let k_max = inst.servers[j].max_users.map_or(n, |cap| cap.min(n));
+        let k_max = inst.servers()[j].max_users.map_or(n, |cap| cap.min(n));
         // Edge columns per load level k = 1..=k_max: (k, [(user, variant, cost)]).
         let levels = if config.reduce {
             reduced_levels(inst, &model, j, k_max, &best_local)
@@ -295,7 +295,7 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
             (1..=k_max)
                 .map(|k| {
                     let cands = (0..n)
-                        .flat_map(|i| (0..inst.servers[j].variants.len()).map(move |v| (i, v)));
+                        .flat_map(|i| (0..inst.servers()[j].variants.len()).map(move |v| (i, v)));
                     let cands = cands.map(|(i, v)| {
                         let c = Choice::edge(j, v);
                         (i, v, model.cost(i, c, model.edge_delay(i, j, v, k, 0.0)))
@@ -354,8 +354,8 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
         if terms.is_empty() {
             return Err(Error::Infeasible(format!(
                 "user {i} must offload (uncertainty {} > tau = {}) but no server can take it",
-                inst.users[i].alpha(),
-                inst.tau
+                inst.alpha(i),
+                inst.tau()
             )));
         }
         terms.sort_unstable_by_key(|t| t.0);
@@ -372,7 +372,7 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
         vars,
         cost,
         rows: user_rows,
-        relaxation: inst.interference,
+        relaxation: inst.interference(),
     })
 }
 
@@ -394,7 +394,7 @@ fn reduced_levels(
 ) -> Vec<Level> {
     let n = inst.n_users();
     let cheapest = |i: usize, k: usize| {
-        (0..inst.servers[j].variants.len())
+        (0..inst.servers()[j].variants.len())
             .map(|v| {
                 let c = Choice::edge(j, v);
                 (v, model.cost(i, c, model.edge_delay(i, j, v, k, 0.0)))
