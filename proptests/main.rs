@@ -5,6 +5,7 @@
 
 mod exact;
 mod game;
+mod interference;
 mod model;
 mod routing;
 mod solvers;

@@ -27,8 +27,12 @@
 
 pub mod export;
 mod formulation;
+pub mod interference;
 
-pub use formulation::{decode, formulate, Formulation, MipConfig, Row, RowKind, Sense, Var};
+pub use formulation::{
+    check_size, cost_evaluations, decode, formulate, formulate_until, Formulation,
+    InterferenceBound, MipConfig, Row, RowKind, Sense, Var, MAX_COLUMNS, MAX_COST_EVALUATIONS,
+};
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -44,6 +48,9 @@ use crate::model::{evaluate, Model};
 use crate::solver::{Limits, Outcome, Solver, Stats, Status};
 
 const NAME: &str = "mip";
+
+/// Registry name of `mip` with [`InterferenceBound::Relaxation`].
+pub const RELAXATION_NAME: &str = "mip-relaxation";
 
 /// The bound kind of a MIP solved on an instance with interference.
 pub const RELAXATION_KIND: &str = "interference-free relaxation";
@@ -84,6 +91,13 @@ impl Solved {
     }
 }
 
+/// HiGHS options beyond those [`run_highs`] always sets.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HighsOptions {
+    /// `primal_feasibility_tolerance` (HiGHS's default 1e-7 when `None`).
+    pub primal_feasibility_tolerance: Option<f64>,
+}
+
 /// Solves a formulation with HiGHS (under [`highs_lock`]): relative and absolute gap
 /// 0, `limits.threads` threads, seed `limits.seed`, quiet, the time left of
 /// `limits.time_limit` since `start`, `limits.node_limit` as HiGHS's node limit, and
@@ -101,16 +115,28 @@ pub fn run_highs(
     start: Instant,
     start_columns: Option<&[f64]>,
 ) -> Result<Solved> {
+    run_highs_with(f, limits, start, start_columns, &HighsOptions::default())
+}
+
+/// [`run_highs`] with further options.
+///
+/// # Errors
+/// As [`run_highs`].
+pub fn run_highs_with(
+    f: &Formulation,
+    limits: &Limits,
+    start: Instant,
+    start_columns: Option<&[f64]>,
+    options: &HighsOptions,
+) -> Result<Solved> {
     let fail = |reason: String| Error::SolverFailed {
         solver: NAME,
         reason,
     };
     let mut pv = ProblemVariables::new();
-    let cols: Vec<good_lp::Variable> = f
-        .vars
-        .iter()
-        .map(|v| {
-            pv.add(if v.is_integer() {
+    let cols: Vec<good_lp::Variable> = (0..f.vars.len())
+        .map(|c| {
+            pv.add(if f.is_integer(c) {
                 variable().binary()
             } else {
                 variable().min(0).max(1)
@@ -144,6 +170,16 @@ pub fn run_highs(
     set("mip_abs_gap", model.try_set_option("mip_abs_gap", 0.0))?;
     set("threads", model.try_set_option("threads", threads))?;
     set("random_seed", model.try_set_option("random_seed", seed))?;
+    if let Some(tol) = options.primal_feasibility_tolerance {
+        set(
+            "primal_feasibility_tolerance",
+            model.try_set_option("primal_feasibility_tolerance", tol),
+        )?;
+        set(
+            "mip_feasibility_tolerance",
+            model.try_set_option("mip_feasibility_tolerance", tol),
+        )?;
+    }
     if let Some(t) = limits.time_limit {
         let left = t.saturating_sub(start.elapsed()).as_secs_f64().max(1e-6);
         set("time_limit", model.try_set_option("time_limit", left))?;
@@ -188,17 +224,44 @@ pub struct Mip {
 
 impl Solver for Mip {
     fn name(&self) -> &'static str {
-        NAME
+        match self.config.interference {
+            InterferenceBound::Refine => NAME,
+            InterferenceBound::Relaxation => RELAXATION_NAME,
+        }
     }
     fn description(&self) -> &'static str {
-        "HiGHS MIP over load levels: exact without interference, relaxation bound with it"
+        match self.config.interference {
+            InterferenceBound::Refine => {
+                "HiGHS MIP over load levels: exact without interference; with it, an \
+                 interference-aware bound refined until it meets the incumbent"
+            }
+            InterferenceBound::Relaxation => {
+                "HiGHS MIP over load levels: exact without interference, interference-free \
+                 relaxation bound with it (for comparison)"
+            }
+        }
     }
     fn is_exact(&self) -> bool {
         true
     }
     fn solve(&self, inst: &Instance, limits: &Limits) -> Result<Outcome> {
         let start = Instant::now();
-        let f = formulate(inst, &self.config)?;
+        check_size(inst)?;
+        if inst.interference && self.config.interference == InterferenceBound::Refine {
+            return solve_refined(inst, limits, start);
+        }
+        let name = self.name();
+        let deadline = limits.time_limit.map(|t| start + t);
+        let Some(f) = formulate_until(inst, &self.config, deadline)? else {
+            // The time limit passed while building: GOA's answer, no bound.
+            let goa = super::goa::solve_with("goa", inst, super::greedy::Engine::Lazy)?;
+            let mut stats = Stats::default();
+            stats
+                .extra
+                .insert("incumbent".into(), "goa (time limit while building)".into());
+            let out = Outcome::new(name, inst, goa.assignment, start, Status::TimeLimit, None, stats)?;
+            return Ok(out.with_seed(limits.seed));
+        };
         let warm = if self.config.warm_start {
             super::goa::solve_with("goa", inst, super::greedy::Engine::Lazy)
                 .ok()
@@ -280,16 +343,38 @@ impl Solver for Mip {
         if start_discarded {
             extra.insert("warm_start_discarded".into(), true.into());
         }
-        let mut out = Outcome::new(NAME, inst, assignment, start, status, None, stats)?;
+        let mut out = Outcome::new(name, inst, assignment, start, status, None, stats)?;
         // The dual bound bounds the optimum from below, and so does anything lower:
         // capping it at the recomputed objective only removes float noise above it.
         let bound = solved.dual_bound.map(|b| b.min(out.objective));
-        out = Outcome::new(NAME, inst, out.assignment, start, status, bound, out.stats)?;
+        out = Outcome::new(name, inst, out.assignment, start, status, bound, out.stats)?;
         if f.relaxation && bound.is_some() {
             out = out.with_bound_kind(RELAXATION_KIND);
         }
         Ok(out.with_seed(limits.seed))
     }
+}
+
+/// `mip` on an instance with interference: [`interference::solve`]'s assignment and
+/// bound (on the optimum of (P)).
+fn solve_refined(inst: &Instance, limits: &Limits, start: Instant) -> Result<Outcome> {
+    let b = interference::solve(inst, limits, start, &interference::Params::default())?;
+    let mut stats = Stats {
+        iterations: b.iterations,
+        ..Stats::default()
+    };
+    stats.extra.insert(
+        "interference_bound".into(),
+        serde_json::to_value(&b.diagnostics).map_err(|e| Error::SolverFailed {
+            solver: NAME,
+            reason: e.to_string(),
+        })?,
+    );
+    let out = Outcome::new(NAME, inst, b.assignment, start, b.status, None, stats)?;
+    // Cap at the recomputed objective (float noise only; see `Mip::solve`).
+    let bound = b.bound.map(|x| x.min(out.objective));
+    let out = Outcome::new(NAME, inst, out.assignment, start, b.status, bound, out.stats)?;
+    Ok(out.with_seed(limits.seed))
 }
 
 /// A start for HiGHS from a heuristic's assignment: users free to stay local whose

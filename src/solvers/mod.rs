@@ -10,7 +10,8 @@
 //! | `min-delay` | [`min_delay`] | baseline |
 //! | `best-response` | [`best_response`] | Nash equilibrium by best responses |
 //! | `tree-search` | [`tree_search`] | exact branch and bound over users |
-//! | `mip` | [`mip`] | exact MIP (HiGHS); relaxation bound with interference |
+//! | `mip` | [`mip`] | exact MIP (HiGHS); with interference a refined bound on the optimum |
+//! | `mip-relaxation` | [`mip`] | the same without interference; interference-free relaxation bound with it |
 //! | `exhaustive` | [`exhaustive`] | exact enumeration (tiny instances) |
 //!
 //! Adding a solver is one file and one line in [`all`].
@@ -42,6 +43,12 @@ pub fn all() -> Vec<Box<dyn Solver>> {
         Box::new(best_response::BestResponse::default()),
         Box::new(tree_search::TreeSearch::default()),
         Box::new(mip::Mip::default()),
+        Box::new(mip::Mip {
+            config: mip::MipConfig {
+                interference: mip::InterferenceBound::Relaxation,
+                ..mip::MipConfig::default()
+            },
+        }),
         Box::new(exhaustive::Exhaustive),
     ]
 }
