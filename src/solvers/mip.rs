@@ -96,6 +96,9 @@ impl Solved {
 pub struct HighsOptions {
     /// `primal_feasibility_tolerance` (HiGHS's default 1e-7 when `None`).
     pub primal_feasibility_tolerance: Option<f64>,
+    /// `objective_bound` (unscaled): HiGHS looks only for solutions below it and
+    /// reports the model infeasible when there is none.
+    pub cutoff: Option<f64>,
 }
 
 /// Solves a formulation with HiGHS (under [`highs_lock`]): relative and absolute gap
@@ -170,6 +173,12 @@ pub fn run_highs_with(
     set("mip_abs_gap", model.try_set_option("mip_abs_gap", 0.0))?;
     set("threads", model.try_set_option("threads", threads))?;
     set("random_seed", model.try_set_option("random_seed", seed))?;
+    if let Some(cut) = options.cutoff {
+        set(
+            "objective_bound",
+            model.try_set_option("objective_bound", cut * scale),
+        )?;
+    }
     if let Some(tol) = options.primal_feasibility_tolerance {
         set(
             "primal_feasibility_tolerance",

@@ -156,6 +156,9 @@ pub enum RowKind {
     /// most the upper end of the interference bucket its level column names (the
     /// interference-aware bound of [`super::interference`]).
     Interference(usize),
+    /// `offloaded`: exactly `T` users offload (the bound by offloaded count of
+    /// [`super::interference`]).
+    Offloaded,
 }
 
 /// Row sense.
@@ -190,6 +193,7 @@ impl Row {
             RowKind::Load { server, load } => format!("load_s{server}_k{load}"),
             RowKind::Link(c) => format!("link_{}", vars[c].name()),
             RowKind::Interference(j) => format!("interference_s{j}"),
+            RowKind::Offloaded => "offloaded".to_string(),
         }
     }
 }

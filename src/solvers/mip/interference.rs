@@ -67,6 +67,8 @@ const SAME_BREAKPOINT: f64 = 1e-6;
 /// most 200 rounds, progress on stderr when stderr is a terminal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
+    /// How the bound is computed.
+    pub method: Method,
     /// Factors around the incumbent's interference at each server where the first
     /// MIP already has breakpoints (besides the incumbent's own interference).
     pub grid: Vec<f64>,
@@ -74,6 +76,23 @@ pub struct Params {
     pub max_rounds: usize,
     /// One line per round on stderr (bound, incumbent, gap).
     pub progress: bool,
+    /// [`Method::Count`]: refine the counts whose bound stays below the incumbent
+    /// with interference buckets (else stop after one MIP per count).
+    pub refine: bool,
+    /// Edge columns binary in the bucketed MIPs of the refinement (else continuous:
+    /// a weaker but cheaper relaxation, refined at its fractional interference).
+    pub binary_edges: bool,
+}
+
+/// How [`solve`] bounds the optimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// One load-level MIP per number `T` of offloaded users, edge costs at the least
+    /// interference `I_lo(j, k, T)` a server at load `k` can see when `T` users
+    /// offload; the bound is the least over `T` ([`solve_by_count`]).
+    Count,
+    /// Interference buckets refined at the MIP's answer (the module's description).
+    Buckets,
 }
 
 /// Default of [`Params::grid`] (measured in docs/exact.md).
@@ -82,9 +101,12 @@ pub const DEFAULT_GRID: &[f64] = &[0.7, 0.9, 0.97, 1.03, 1.1, 1.3];
 impl Default for Params {
     fn default() -> Self {
         Params {
+            method: Method::Count,
             grid: DEFAULT_GRID.to_vec(),
-            max_rounds: 200,
+            max_rounds: 100_000,
             progress: std::io::stderr().is_terminal(),
+            refine: true,
+            binary_edges: true,
         }
     }
 }
@@ -265,6 +287,50 @@ impl Server {
     }
 }
 
+/// Adds a breakpoint just below `p` to `breaks` (sorted) as [`Server::split_below`]
+/// does; whether it added one.
+fn split_into(breaks: &mut Vec<f64>, p: f64, top: f64) -> bool {
+    let mut s = Server {
+        levels: Vec::new(),
+        lowest: Vec::new(),
+        breaks: std::mem::take(breaks),
+        top,
+        scale: 1.0,
+    };
+    let added = s.split_below(p);
+    *breaks = s.breaks;
+    added
+}
+
+/// The interference at every server of a (possibly fractional) column vector: each
+/// edge column counts its value times its user's `P_l G_lj` at the other servers.
+fn fractional_interferences(model: &Model, f: &Formulation, values: &[f64], m: usize) -> Vec<f64> {
+    let mut acc = vec![0.0; m];
+    for (v, &x) in f.vars.iter().zip(values) {
+        if let Var::Edge { user, server, .. } = *v {
+            if x > 0.0 {
+                for (j, a) in acc.iter_mut().enumerate() {
+                    if j != server {
+                        *a += x * model.interference_w(user, j);
+                    }
+                }
+            }
+        }
+    }
+    acc
+}
+
+/// The (possibly fractional) load of every server in a column vector.
+fn fractional_loads(f: &Formulation, values: &[f64], m: usize) -> Vec<f64> {
+    let mut acc = vec![0.0; m];
+    for (v, &x) in f.vars.iter().zip(values) {
+        if let Var::Edge { server, .. } = *v {
+            acc[server] += x;
+        }
+    }
+    acc
+}
+
 /// Every server's levels, least interferences and range, without interior breakpoints
 /// (row scale `I_max`); `None` when `deadline` passed.
 fn servers_of(inst: &Instance, model: &Model, deadline: Option<Instant>) -> Option<Vec<Server>> {
@@ -326,7 +392,26 @@ struct Built {
     bucket: Vec<Option<(usize, usize)>>,
 }
 
+/// A count restriction of [`build`]: exactly `t` users offload; `sorted` as for
+/// [`least_at`].
+#[derive(Clone, Copy)]
+struct Count<'s> {
+    t: usize,
+    sorted: &'s [(Vec<f64>, Vec<f64>)],
+}
+
 fn build(inst: &Instance, model: &Model, servers: &[Server]) -> Result<Built> {
+    build_with(inst, model, servers, None, true)
+}
+
+fn build_with(
+    inst: &Instance,
+    model: &Model,
+    servers: &[Server],
+    count: Option<Count>,
+    binary_edges: bool,
+) -> Result<Built> {
+    let mut count_terms = Vec::new();
     let n = inst.n_users();
     let m = servers.len();
     let mut vars = Vec::new();
@@ -357,6 +442,13 @@ fn build(inst: &Instance, model: &Model, servers: &[Server]) -> Result<Built> {
         level_cols[j].push((y0, s.top));
         let mut level_terms = vec![(y0, 1.0)];
         for ((k, cands), &lo) in s.levels.iter().zip(&s.lowest) {
+            let lo = match count {
+                None => lo,
+                Some(c) => match least_at(&c.sorted[j].0, &c.sorted[j].1, *k, c.t) {
+                    Some(x) => x.max(lo),
+                    None => continue,
+                },
+            };
             for (q, &(b_lo, b_hi)) in buckets.iter().enumerate() {
                 if b_hi < lo {
                     continue;
@@ -380,6 +472,7 @@ fn build(inst: &Instance, model: &Model, servers: &[Server]) -> Result<Built> {
                 bucket.push(Some((j, q)));
                 level_terms.push((y, 1.0));
                 level_cols[j].push((y, b_hi));
+                count_terms.push((y, *k as f64));
                 let mut terms = Vec::with_capacity(cols.len() + 1);
                 for (user, variant, c) in cols {
                     let col = vars.len();
@@ -437,6 +530,14 @@ fn build(inst: &Instance, model: &Model, servers: &[Server]) -> Result<Built> {
             rhs: 0.0,
         });
     }
+    if let Some(c) = count {
+        rows.push(Row {
+            kind: RowKind::Offloaded,
+            terms: count_terms,
+            sense: Sense::Eq,
+            rhs: c.t as f64,
+        });
+    }
     let mut all_rows = Vec::with_capacity(n + rows.len());
     for (i, mut terms) in user_terms.into_iter().enumerate() {
         if terms.is_empty() {
@@ -461,7 +562,7 @@ fn build(inst: &Instance, model: &Model, servers: &[Server]) -> Result<Built> {
             cost,
             rows: all_rows,
             relaxation: false,
-            binary_edges: true,
+            binary_edges,
         },
         bucket,
     })
@@ -540,6 +641,476 @@ pub fn solve(
     start: Instant,
     params: &Params,
 ) -> Result<Bounded> {
+    match params.method {
+        Method::Count => solve_by_count(inst, limits, start, params),
+        Method::Buckets => solve_by_buckets(inst, limits, start, params),
+    }
+}
+
+/// The least interference server `j` can see at load `k` when exactly `t` users
+/// offload: the users elsewhere are `t - k` users, among them at least `(F - k)^+` of
+/// the `F` users that must offload; the least sum of their `P_l G_lj` takes the
+/// `(F - k)^+` smallest forced ones and then the smallest of all the others.
+/// `forced` and `free` are the `P_l G_lj` of the forced and the other users, each
+/// sorted increasing. `None` when `t < k` or `t - k` users cannot be found.
+fn least_at(forced: &[f64], free: &[f64], k: usize, t: usize) -> Option<f64> {
+    let outside = t.checked_sub(k)?;
+    let must = forced.len().saturating_sub(k);
+    if must > outside || outside > forced.len() + free.len() {
+        return None;
+    }
+    let mut sum: f64 = forced[..must].iter().sum();
+    let (mut a, mut b) = (must, 0);
+    for _ in must..outside {
+        let take_forced = match (forced.get(a), free.get(b)) {
+            (Some(x), Some(y)) => x <= y,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if take_forced {
+            sum += forced[a];
+            a += 1;
+        } else {
+            sum += free[b];
+            b += 1;
+        }
+    }
+    Some(sum)
+}
+
+/// The load-level MIP of exactly `t` offloaded users, costs at `I_lo(j, k, t)`.
+fn build_count(
+    inst: &Instance,
+    model: &Model,
+    servers: &[Server],
+    sorted: &[(Vec<f64>, Vec<f64>)],
+    t: usize,
+) -> Result<Option<Formulation>> {
+    let n = inst.n_users();
+    let mut vars = Vec::new();
+    let mut cost = Vec::new();
+    let mut user_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    for i in (0..n).filter(|&i| !inst.is_forced(i)) {
+        let (c, local) = model.best_local(i);
+        user_terms[i].push((vars.len(), 1.0));
+        vars.push(Var::Local {
+            user: i,
+            variant: c.variant,
+        });
+        cost.push(local);
+    }
+    let mut rows = Vec::new();
+    let mut count_terms = Vec::new();
+    for (j, s) in servers.iter().enumerate() {
+        let (forced, free) = &sorted[j];
+        let y0 = vars.len();
+        vars.push(Var::Level { server: j, load: 0 });
+        cost.push(0.0);
+        let mut level_terms = vec![(y0, 1.0)];
+        for (k, cands) in &s.levels {
+            let Some(lo) = least_at(forced, free, *k, t) else {
+                continue;
+            };
+            let mut cols = Vec::new();
+            for c in cands {
+                let choice = Choice::edge(j, c.variant);
+                let cost_t =
+                    model.cost(c.user, choice, model.edge_delay(c.user, j, c.variant, *k, lo));
+                if c.keeps(cost_t) {
+                    cols.push((c.user, c.variant, cost_t));
+                }
+            }
+            if cols.len() < *k {
+                continue;
+            }
+            let y = vars.len();
+            vars.push(Var::Level { server: j, load: *k });
+            cost.push(0.0);
+            level_terms.push((y, 1.0));
+            count_terms.push((y, *k as f64));
+            let mut terms = Vec::with_capacity(cols.len() + 1);
+            for (user, variant, c) in cols {
+                let col = vars.len();
+                vars.push(Var::Edge {
+                    user,
+                    server: j,
+                    variant,
+                    load: *k,
+                });
+                cost.push(c);
+                terms.push((col, 1.0));
+                user_terms[user].push((col, 1.0));
+            }
+            terms.push((y, -(*k as f64)));
+            rows.push(Row {
+                kind: RowKind::Load { server: j, load: *k },
+                terms,
+                sense: Sense::Eq,
+                rhs: 0.0,
+            });
+            if vars.len() > MAX_COLUMNS {
+                return Err(too_many_columns(inst));
+            }
+        }
+        rows.push(Row {
+            kind: RowKind::Level(j),
+            terms: level_terms,
+            sense: Sense::Eq,
+            rhs: 1.0,
+        });
+    }
+    // sum_j n_j = t, on the level columns only (given the levels, the users form a
+    // transportation problem again, so the edge columns need no integrality).
+    rows.push(Row {
+        kind: RowKind::Offloaded,
+        terms: count_terms,
+        sense: Sense::Eq,
+        rhs: t as f64,
+    });
+    let mut all_rows = Vec::with_capacity(n + rows.len());
+    for (i, mut terms) in user_terms.into_iter().enumerate() {
+        if terms.is_empty() {
+            // A forced user with no column at this count: no assignment offloads t.
+            return Ok(None);
+        }
+        terms.sort_unstable_by_key(|t| t.0);
+        all_rows.push(Row {
+            kind: RowKind::User(i),
+            terms,
+            sense: Sense::Eq,
+            rhs: 1.0,
+        });
+    }
+    all_rows.extend(rows);
+    Ok(Some(Formulation {
+        vars,
+        cost,
+        rows: all_rows,
+        relaxation: false,
+        binary_edges: false,
+    }))
+}
+
+/// [`Method::Count`]: every assignment offloads some number `t` of users, and for
+/// each `t` the MIP with costs at `I_lo(j, k, t)` bounds all of them from below, so
+/// the least of these bounds over `t` bounds (P). Counts are taken nearest the
+/// incumbent's first; each MIP is cut off at the incumbent (a count whose MIP has no
+/// solution below it cannot improve on it, and is bounded by it); a count the time
+/// limit leaves unsolved is bounded by the interference-free relaxation, solved
+/// first. Every MIP's answer is evaluated, improved by [`relocate`] and offered as
+/// incumbent.
+///
+/// # Errors
+/// As [`solve`].
+pub fn solve_by_count(
+    inst: &Instance,
+    limits: &Limits,
+    start: Instant,
+    params: &Params,
+) -> Result<Bounded> {
+    let model = Model::new(inst);
+    let (n, m) = (inst.n_users(), inst.n_servers());
+    let (mut best, mut best_obj, first_source) = incumbent(inst, limits)?;
+    let first_obj = best_obj;
+    let deadline = limits.time_limit.map(|t| start + t);
+    let Some(servers) = servers_of(inst, &model, deadline) else {
+        return Ok(stopped_early(best, best_obj, first_source, first_obj));
+    };
+    let sorted: Vec<(Vec<f64>, Vec<f64>)> = (0..m)
+        .map(|j| {
+            let (mut f, mut o): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+            for l in 0..n {
+                let w = model.interference_w(l, j);
+                if inst.is_forced(l) {
+                    f.push(w);
+                } else {
+                    o.push(w);
+                }
+            }
+            f.sort_by(f64::total_cmp);
+            o.sort_by(f64::total_cmp);
+            (f, o)
+        })
+        .collect();
+    let mut iterations = 0;
+    // The interference-free relaxation: the bound of every count left unsolved.
+    let relax = {
+        let f = super::formulate(inst, &super::MipConfig::default())?;
+        let solved = super::run_highs(&f, limits, start, None)?;
+        iterations += solved.iterations;
+        solved.dual_bound.unwrap_or(0.0)
+    };
+    let forced = (0..n).filter(|&i| inst.is_forced(i)).count();
+    let cap: usize = inst
+        .servers
+        .iter()
+        .map(|s| s.max_users.map_or(n, |c| c.min(n)))
+        .sum::<usize>()
+        .min(n);
+    let t0 = best.offloaded();
+    let mut counts: Vec<usize> = (forced..=cap).collect();
+    counts.sort_by_key(|&t| (t.abs_diff(t0), t));
+    let mut bound_of: Vec<Option<f64>> = vec![None; cap + 1];
+    // Interior breakpoints of each count's refinement, per server.
+    let mut breaks_of: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); m]; cap + 1];
+    let inc_interf = interferences(&model, &best, m);
+    let scales: Vec<f64> = servers
+        .iter()
+        .zip(&inc_interf)
+        .map(|(s, &p)| if p > 0.0 { p } else { s.top.max(f64::MIN_POSITIVE) })
+        .collect();
+    let mut rounds = Vec::new();
+    let mut status = Status::Completed;
+    let mut stopped = "proven";
+    let options = HighsOptions::default();
+    for &t in &counts {
+        if limits.timed_out(start) {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+        let Some(f) = build_count(inst, &model, &servers, &sorted, t)? else {
+            bound_of[t] = Some(f64::INFINITY);
+            continue;
+        };
+        let cutoff = best_obj * (1.0 + 1e-9);
+        let solved = run_highs_with(
+            &f,
+            limits,
+            start,
+            None,
+            &HighsOptions {
+                cutoff: Some(cutoff),
+                ..options
+            },
+        )?;
+        iterations += solved.iterations;
+        let b = match solved.status {
+            HighsModelStatus::Optimal => solved.dual_bound.unwrap_or(relax).max(relax),
+            HighsModelStatus::Infeasible | HighsModelStatus::ObjectiveBound => cutoff,
+            HighsModelStatus::ReachedTimeLimit => solved.dual_bound.unwrap_or(relax).max(relax),
+            other => {
+                return Err(Error::SolverFailed {
+                    solver: NAME,
+                    reason: format!("HiGHS stopped with status {other:?} at count {t}"),
+                })
+            }
+        };
+        if let Some(values) = &solved.values {
+            let x = decode(&f, values, n)?;
+            let xi = interferences(&model, &x, m);
+            let loads = x.loads(m);
+            for j in 0..m {
+                if loads[j] > 0 {
+                    split_into(&mut breaks_of[t][j], xi[j], servers[j].top);
+                }
+            }
+            let improved = relocate(inst, &x, limits, start)?;
+            for cand in [x, improved] {
+                let e = evaluate(inst, &cand)?;
+                if e.feasible() && e.objective < best_obj {
+                    best = cand;
+                    best_obj = e.objective;
+                }
+            }
+        }
+        bound_of[t] = Some(b);
+        let overall = counts
+            .iter()
+            .map(|&u| bound_of[u].unwrap_or(relax))
+            .fold(f64::INFINITY, f64::min)
+            .min(best_obj);
+        let round = Round {
+            bound: overall,
+            incumbent: best_obj,
+            columns: f.vars.len(),
+            breakpoints: t,
+            elapsed_s: start.elapsed().as_secs_f64(),
+        };
+        if params.progress {
+            eprintln!(
+                "mip: {} count {:>4} ({}/{})  count bound {:.9}  bound {:.9}  incumbent {:.9}  gap {:.4} %  {:.1} s",
+                inst.name,
+                t,
+                rounds.len() + 1,
+                counts.len(),
+                b,
+                overall,
+                best_obj,
+                100.0 * (best_obj - overall) / best_obj.abs().max(1e-300),
+                round.elapsed_s
+            );
+        }
+        rounds.push(round);
+        if solved.status == HighsModelStatus::ReachedTimeLimit {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+    }
+    // Refinement: the count whose bound is lowest gets interference buckets, split at
+    // its MIPs' answers, until every count's bound meets the incumbent.
+    let overall = |bound_of: &[Option<f64>], best_obj: f64| {
+        counts
+            .iter()
+            .map(|&u| bound_of[u].unwrap_or(relax))
+            .fold(f64::INFINITY, f64::min)
+            .min(best_obj)
+    };
+    let mut servers = servers;
+    let mut closed = vec![false; cap + 1];
+    while status == Status::Completed && params.refine {
+        if rounds.len() >= params.max_rounds {
+            status = Status::IterationLimit;
+            stopped = "round limit";
+            break;
+        }
+        if limits.timed_out(start) {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+        let open = counts
+            .iter()
+            .copied()
+            .filter(|&u| {
+                !closed[u]
+                    && bound_of[u].is_some_and(|b| b < best_obj && !approx_eq(b, best_obj))
+            })
+            .min_by(|&a, &b| {
+                bound_of[a]
+                    .unwrap_or(relax)
+                    .total_cmp(&bound_of[b].unwrap_or(relax))
+            });
+        let Some(t) = open else {
+            break;
+        };
+        for (s, b) in servers.iter_mut().zip(&breaks_of[t]) {
+            s.breaks.clone_from(b);
+        }
+        for (s, &sc) in servers.iter_mut().zip(&scales) {
+            s.scale = sc;
+        }
+        let built = match build_with(
+            inst,
+            &model,
+            &servers,
+            Some(Count { t, sorted: &sorted }),
+            params.binary_edges,
+        ) {
+            Ok(b) => b,
+            Err(Error::Refused { .. }) => {
+                closed[t] = true;
+                stopped = "size budget";
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let cutoff = best_obj * (1.0 + 1e-9);
+        let solved = run_highs_with(
+            &built.f,
+            limits,
+            start,
+            None,
+            &HighsOptions {
+                primal_feasibility_tolerance: Some(1e-9),
+                cutoff: Some(cutoff),
+            },
+        )?;
+        iterations += solved.iterations;
+        let b = match solved.status {
+            HighsModelStatus::Optimal | HighsModelStatus::ReachedTimeLimit => {
+                solved.dual_bound.unwrap_or(relax)
+            }
+            HighsModelStatus::Infeasible | HighsModelStatus::ObjectiveBound => cutoff,
+            other => {
+                return Err(Error::SolverFailed {
+                    solver: NAME,
+                    reason: format!("HiGHS stopped with status {other:?} at count {t}"),
+                })
+            }
+        };
+        bound_of[t] = Some(bound_of[t].map_or(b, |old| old.max(b)));
+        let mut added = false;
+        if let Some(values) = &solved.values {
+            let xi = fractional_interferences(&model, &built.f, values, m);
+            let loads = fractional_loads(&built.f, values, m);
+            for j in 0..m {
+                if loads[j] > 0.5 {
+                    added |= split_into(&mut breaks_of[t][j], xi[j], servers[j].top);
+                }
+            }
+            if let Ok(x) = decode(&built.f, values, n) {
+                let improved = relocate(inst, &x, limits, start)?;
+                for cand in [x, improved] {
+                    let e = evaluate(inst, &cand)?;
+                    if e.feasible() && e.objective < best_obj {
+                        best = cand;
+                        best_obj = e.objective;
+                    }
+                }
+            }
+        }
+        if solved.status == HighsModelStatus::Optimal && !added {
+            closed[t] = true;
+        }
+        let now = overall(&bound_of, best_obj);
+        let round = Round {
+            bound: now,
+            incumbent: best_obj,
+            columns: built.f.vars.len(),
+            breakpoints: t,
+            elapsed_s: start.elapsed().as_secs_f64(),
+        };
+        if params.progress {
+            eprintln!(
+                "mip: {} refine count {:>4}  buckets {:>3}  count bound {:.9}  bound {:.9}  incumbent {:.9}  gap {:.4} %  {:.1} s",
+                inst.name,
+                t,
+                breaks_of[t].iter().map(Vec::len).sum::<usize>(),
+                bound_of[t].unwrap_or(relax),
+                now,
+                best_obj,
+                100.0 * (best_obj - now) / best_obj.abs().max(1e-300),
+                round.elapsed_s
+            );
+        }
+        rounds.push(round);
+        if solved.status == HighsModelStatus::ReachedTimeLimit {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+    }
+    let bound = overall(&bound_of, best_obj);
+    if status == Status::Completed && !approx_eq(bound, best_obj) {
+        stopped = "every count solved";
+    }
+    Ok(Bounded {
+        assignment: best,
+        objective: best_obj,
+        status,
+        bound: Some(bound),
+        iterations,
+        diagnostics: Diagnostics {
+            first_incumbent: first_source,
+            first_incumbent_objective: first_obj,
+            rounds,
+            stopped,
+        },
+    })
+}
+
+/// [`Method::Buckets`].
+///
+/// # Errors
+/// As [`solve`].
+pub fn solve_by_buckets(
+    inst: &Instance,
+    limits: &Limits,
+    start: Instant,
+    params: &Params,
+) -> Result<Bounded> {
     let model = Model::new(inst);
     let (n, m) = (inst.n_users(), inst.n_servers());
     let (mut best, mut best_obj, first_source) = incumbent(inst, limits)?;
@@ -567,6 +1138,7 @@ pub fn solve(
     let mut stopped = "round limit";
     let options = HighsOptions {
         primal_feasibility_tolerance: Some(1e-9),
+        cutoff: None,
     };
     for _ in 0..params.max_rounds {
         if limits.timed_out(start) {
@@ -721,6 +1293,7 @@ pub fn bound_with_breakpoints(inst: &Instance, fractions: &[Vec<f64>]) -> Result
     let built = build(inst, &model, &servers)?;
     let options = HighsOptions {
         primal_feasibility_tolerance: Some(1e-9),
+        cutoff: None,
     };
     let solved = run_highs_with(&built.f, &Limits::default(), Instant::now(), None, &options)?;
     Ok(solved.dual_bound)
