@@ -99,6 +99,10 @@ pub struct HighsOptions {
     /// `objective_bound` (unscaled): HiGHS looks only for solutions below it and
     /// reports the model infeasible when there is none.
     pub cutoff: Option<f64>,
+    /// `presolve = "off"`: HiGHS 1.16's presolve (`strengthenInequalities`, also
+    /// inside its RENS sub-MIPs) can run for minutes on the dense interference rows
+    /// without looking at the time limit.
+    pub presolve_off: bool,
 }
 
 /// Solves a formulation with HiGHS (under [`highs_lock`]): relative and absolute gap
@@ -173,6 +177,9 @@ pub fn run_highs_with(
     set("mip_abs_gap", model.try_set_option("mip_abs_gap", 0.0))?;
     set("threads", model.try_set_option("threads", threads))?;
     set("random_seed", model.try_set_option("random_seed", seed))?;
+    if options.presolve_off {
+        set("presolve", model.try_set_option("presolve", "off"))?;
+    }
     if let Some(cut) = options.cutoff {
         set(
             "objective_bound",

@@ -79,6 +79,9 @@ pub struct Params {
     /// [`Method::Count`]: refine the counts whose bound stays below the incumbent
     /// with interference buckets (else stop after one MIP per count).
     pub refine: bool,
+    /// Refine only instances with at most this many users: at N = 50 (paper
+    /// scenario) one bucketed MIP did not finish in 240 s (docs/exact.md).
+    pub refine_max_users: usize,
     /// Edge columns binary in the bucketed MIPs of the refinement (else continuous:
     /// a weaker but cheaper relaxation, refined at its fractional interference).
     pub binary_edges: bool,
@@ -106,6 +109,7 @@ impl Default for Params {
             max_rounds: 100_000,
             progress: std::io::stderr().is_terminal(),
             refine: true,
+            refine_max_users: 30,
             binary_edges: true,
         }
     }
@@ -164,7 +168,11 @@ pub struct Bounded {
 /// # Errors
 /// When no heuristic returns a feasible assignment (caps that cannot hold the forced
 /// users; valid instances never get there).
-pub fn incumbent(inst: &Instance, limits: &Limits) -> Result<(Assignment, f64, String)> {
+pub fn incumbent(
+    inst: &Instance,
+    limits: &Limits,
+    start: Instant,
+) -> Result<(Assignment, f64, String)> {
     let mut best: Option<(Assignment, f64, String)> = None;
     let mut offer = |a: Assignment, source: &str| -> Result<()> {
         let e = evaluate(inst, &a)?;
@@ -200,7 +208,7 @@ pub fn incumbent(inst: &Instance, limits: &Limits) -> Result<(Assignment, f64, S
         solver: NAME,
         reason: format!("no heuristic found a feasible assignment of {}", inst.name),
     })?;
-    let improved = relocate(inst, &a, limits, Instant::now())?;
+    let improved = relocate(inst, &a, limits, start)?;
     let objective = evaluate(inst, &improved)?.objective;
     Ok((improved, objective, source + " + relocate"))
 }
@@ -224,6 +232,9 @@ pub fn relocate(
     for _pass in 0..1000 {
         let mut improved = false;
         for i in 0..inst.n_users() {
+            if limits.timed_out(start) {
+                break;
+            }
             let old = state.choice(i);
             for &c in &options {
                 if c == old || !state.allows(i, c) {
@@ -277,7 +288,9 @@ impl Server {
         if b <= 0.0 || p >= self.top * (1.0 - SAME_BREAKPOINT) {
             return false;
         }
-        let near = |x: f64| (x - b).abs() <= SAME_BREAKPOINT * p;
+        // Already there: a breakpoint in [b - 1e-6 p, p] (one above p would leave p
+        // in the bucket below it, priced at that bucket's lower end).
+        let near = |x: f64| x <= p && x >= b - SAME_BREAKPOINT * p;
         if self.breaks.iter().any(|&x| near(x)) {
             return false;
         }
@@ -810,7 +823,7 @@ pub fn solve_by_count(
 ) -> Result<Bounded> {
     let model = Model::new(inst);
     let (n, m) = (inst.n_users(), inst.n_servers());
-    let (mut best, mut best_obj, first_source) = incumbent(inst, limits)?;
+    let (mut best, mut best_obj, first_source) = incumbent(inst, limits, start)?;
     let first_obj = best_obj;
     let deadline = limits.time_limit.map(|t| start + t);
     let Some(servers) = servers_of(inst, &model, deadline) else {
@@ -959,7 +972,7 @@ pub fn solve_by_count(
     };
     let mut servers = servers;
     let mut closed = vec![false; cap + 1];
-    while status == Status::Completed && params.refine {
+    while status == Status::Completed && params.refine && n <= params.refine_max_users {
         if rounds.len() >= params.max_rounds {
             status = Status::IterationLimit;
             stopped = "round limit";
@@ -1015,6 +1028,7 @@ pub fn solve_by_count(
             &HighsOptions {
                 primal_feasibility_tolerance: Some(1e-9),
                 cutoff: Some(cutoff),
+                presolve_off: true,
             },
         )?;
         iterations += solved.iterations;
@@ -1084,7 +1098,13 @@ pub fn solve_by_count(
     }
     let bound = overall(&bound_of, best_obj);
     if status == Status::Completed && !approx_eq(bound, best_obj) {
-        stopped = "every count solved";
+        // The method ran out of refinements without a proof: no claim of optimality.
+        status = Status::IterationLimit;
+        stopped = if n <= params.refine_max_users && params.refine {
+            "every count closed without a proof"
+        } else {
+            "every count solved (no refinement at this size)"
+        };
     }
     Ok(Bounded {
         assignment: best,
@@ -1113,7 +1133,7 @@ pub fn solve_by_buckets(
 ) -> Result<Bounded> {
     let model = Model::new(inst);
     let (n, m) = (inst.n_users(), inst.n_servers());
-    let (mut best, mut best_obj, first_source) = incumbent(inst, limits)?;
+    let (mut best, mut best_obj, first_source) = incumbent(inst, limits, start)?;
     let first_obj = best_obj;
     let inc_interf = interferences(&model, &best, m);
     let inc_loads = best.loads(m);
@@ -1139,6 +1159,7 @@ pub fn solve_by_buckets(
     let options = HighsOptions {
         primal_feasibility_tolerance: Some(1e-9),
         cutoff: None,
+        presolve_off: true,
     };
     for _ in 0..params.max_rounds {
         if limits.timed_out(start) {
@@ -1294,6 +1315,7 @@ pub fn bound_with_breakpoints(inst: &Instance, fractions: &[Vec<f64>]) -> Result
     let options = HighsOptions {
         primal_feasibility_tolerance: Some(1e-9),
         cutoff: None,
+        presolve_off: true,
     };
     let solved = run_highs_with(&built.f, &Limits::default(), Instant::now(), None, &options)?;
     Ok(solved.dual_bound)
