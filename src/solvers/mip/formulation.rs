@@ -353,7 +353,7 @@ pub fn check_size(inst: &Instance) -> Result<()> {
 /// (every server capped at 0); [`Error::Refused`] above the size budget
 /// ([`check_size`], [`MAX_COLUMNS`]).
 pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
-    formulate_until(inst, config, None)?.ok_or_else(|| unreachable_deadline())
+    formulate_until(inst, config, None)?.ok_or_else(unreachable_deadline)
 }
 
 fn unreachable_deadline() -> Error {
