@@ -31,6 +31,7 @@ fn configs() -> Vec<MipConfig> {
             reduce: false,
             warm_start: true,
             linking: true,
+            ..d
         },
     ]
 }
@@ -75,7 +76,7 @@ proptest! {
     #[test]
     fn mip_bounds_exhaustive_with_interference(inst in instances(Shape::tiny(5, 2).interference(true).with_variants())) {
         let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
-        let out = solvers::by_name("mip").map_err(fail)?.solve(&inst, &Limits::default()).map_err(fail)?;
+        let out = solvers::by_name(mip::RELAXATION_NAME).map_err(fail)?.solve(&inst, &Limits::default()).map_err(fail)?;
         check_feasible(&inst, &out).map_err(fail)?;
         check_not_below(&out, exact.objective()).map_err(fail)?;
         prop_assert!(out.bound_value().is_some());
@@ -115,7 +116,7 @@ proptest! {
     #[test]
     fn exported_models_read_back_into_highs(inst in instances(Shape::tiny(5, 2).with_variants())) {
         let f = formulate(&inst, &MipConfig::default()).map_err(fail)?;
-        let ours = mip::run_highs(&f, &llm_offload::Budget::start(&Limits::default()), None).map_err(fail)?;
+        let ours = mip::run_highs(&f, &Limits::default(), std::time::Instant::now(), None).map_err(fail)?;
         let dir = tempfile::tempdir().map_err(fail)?;
         for (format, ext) in [(export::Format::Lp, "lp"), (export::Format::Mps, "mps")] {
             let path = dir.path().join(format!("model.{ext}"));
@@ -237,4 +238,56 @@ fn exhaustive_refuses_above_its_limit() {
         matches!(err, Error::Refused { .. }) && err.to_string().contains("--max-enumeration"),
         "{err}"
     );
+}
+
+#[test]
+fn size_guard_refuses_before_building() {
+    // Issue 18: N = 10,000, M = 50 reached 5.6 GB while building. Now refused at once.
+    let inst = generate(&GenConfig {
+        users: 10_000,
+        servers: 50,
+        seed: 1,
+        ..GenConfig::default()
+    })
+    .unwrap();
+    assert!(mip::cost_evaluations(&inst) > mip::MAX_COST_EVALUATIONS);
+    let started = std::time::Instant::now();
+    for s in [Mip::default(), Mip { config: MipConfig::plain() }] {
+        let err = s.solve(&inst, &Limits::default()).unwrap_err();
+        assert!(matches!(err, Error::Refused { .. }), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("budget") && text.contains("10000"), "{text}");
+    }
+    let err = formulate(&inst, &MipConfig::default()).unwrap_err();
+    assert!(matches!(err, Error::Refused { .. }), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn time_limit_is_honoured_while_building() {
+    // Under the budget, but the plain build (3.6e7 cost evaluations) outlasts 1 ms.
+    let inst = generate(&GenConfig {
+        users: 3_000,
+        servers: 4,
+        seed: 1,
+        interference: false,
+        ..GenConfig::default()
+    })
+    .unwrap();
+    let limits = Limits {
+        time_limit: Some(Duration::from_millis(1)),
+        ..Limits::default()
+    };
+    let deadline = std::time::Instant::now();
+    assert!(mip::formulate_until(&inst, &MipConfig::plain(), Some(deadline))
+        .unwrap()
+        .is_none());
+    let out = Mip {
+        config: MipConfig::plain(),
+    }
+    .solve(&inst, &limits)
+    .unwrap();
+    check_feasible(&inst, &out).unwrap();
+    assert_eq!(out.status(), Status::TimeLimit);
+    assert!(out.bound_value().is_none());
 }

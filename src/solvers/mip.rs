@@ -27,10 +27,15 @@
 
 pub mod export;
 mod formulation;
+pub mod interference;
 
-pub use formulation::{decode, formulate, Formulation, MipConfig, Row, RowKind, Sense, Var};
+pub use formulation::{
+    check_size, cost_evaluations, decode, formulate, formulate_until, Formulation,
+    InterferenceBound, MipConfig, Row, RowKind, Sense, Var, MAX_COLUMNS, MAX_COST_EVALUATIONS,
+};
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use good_lp::solvers::highs::highs;
 use good_lp::{constraint, variable, Expression, ProblemVariables, SolverModel};
@@ -42,9 +47,12 @@ use crate::instance::Instance;
 use crate::model::{evaluate, Model};
 use serde::Serialize;
 
-use crate::solver::{Answer, Bound, BoundKind, Budget, Diagnostics, Solver, Stats, Status};
+use crate::solver::{Answer, Bound, BoundKind, Budget, Diagnostics, Limits, Solver, Stats, Status};
 
 const NAME: &str = "mip";
+
+/// Registry name of `mip` with [`InterferenceBound::Relaxation`].
+pub const RELAXATION_NAME: &str = "mip-relaxation";
 
 /// The HiGHS linked into this build (the `highs-sys` crate version equals the bundled
 /// HiGHS version; a test pins this string to `Cargo.lock`).
@@ -86,6 +94,20 @@ impl Solved {
     }
 }
 
+/// HiGHS options beyond those [`run_highs`] always sets.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HighsOptions {
+    /// `primal_feasibility_tolerance` (HiGHS's default 1e-7 when `None`).
+    pub primal_feasibility_tolerance: Option<f64>,
+    /// `objective_bound` (unscaled): HiGHS looks only for solutions below it and
+    /// reports the model infeasible when there is none.
+    pub cutoff: Option<f64>,
+    /// `presolve = "off"`: HiGHS 1.16's presolve (`strengthenInequalities`, also
+    /// inside its RENS sub-MIPs) can run for minutes on the dense interference rows
+    /// without looking at the time limit.
+    pub presolve_off: bool,
+}
+
 /// Solves a formulation with HiGHS (under [`highs_lock`]): relative and absolute gap
 /// 0, `limits.threads` threads, seed `limits.seed`, quiet, the time left of
 /// `limits.time_limit` since `start`, `limits.node_limit` as HiGHS's node limit, and
@@ -99,20 +121,32 @@ impl Solved {
 /// [`Error::SolverFailed`] when HiGHS rejects the model or an option.
 pub fn run_highs(
     f: &Formulation,
-    budget: &Budget<'_>,
+    limits: &Limits,
+    start: Instant,
     start_columns: Option<&[f64]>,
 ) -> Result<Solved> {
-    let limits = budget.limits();
+    run_highs_with(f, limits, start, start_columns, &HighsOptions::default())
+}
+
+/// [`run_highs`] with further options.
+///
+/// # Errors
+/// As [`run_highs`].
+pub fn run_highs_with(
+    f: &Formulation,
+    limits: &Limits,
+    start: Instant,
+    start_columns: Option<&[f64]>,
+    options: &HighsOptions,
+) -> Result<Solved> {
     let fail = |reason: String| Error::SolverFailed {
         solver: NAME,
         reason,
     };
     let mut pv = ProblemVariables::new();
-    let cols: Vec<good_lp::Variable> = f
-        .vars
-        .iter()
-        .map(|v| {
-            pv.add(if v.is_integer() {
+    let cols: Vec<good_lp::Variable> = (0..f.vars.len())
+        .map(|c| {
+            pv.add(if f.is_integer(c) {
                 variable().binary()
             } else {
                 variable().min(0).max(1)
@@ -146,8 +180,27 @@ pub fn run_highs(
     set("mip_abs_gap", model.try_set_option("mip_abs_gap", 0.0))?;
     set("threads", model.try_set_option("threads", threads))?;
     set("random_seed", model.try_set_option("random_seed", seed))?;
-    if let Some(left) = budget.remaining() {
-        let left = left.as_secs_f64().max(1e-6);
+    if options.presolve_off {
+        set("presolve", model.try_set_option("presolve", "off"))?;
+    }
+    if let Some(cut) = options.cutoff {
+        set(
+            "objective_bound",
+            model.try_set_option("objective_bound", cut * scale),
+        )?;
+    }
+    if let Some(tol) = options.primal_feasibility_tolerance {
+        set(
+            "primal_feasibility_tolerance",
+            model.try_set_option("primal_feasibility_tolerance", tol),
+        )?;
+        set(
+            "mip_feasibility_tolerance",
+            model.try_set_option("mip_feasibility_tolerance", tol),
+        )?;
+    }
+    if let Some(t) = limits.time_limit {
+        let left = t.saturating_sub(start.elapsed()).as_secs_f64().max(1e-6);
         set("time_limit", model.try_set_option("time_limit", left))?;
     }
     if let Some(nodes) = limits.node_limit {
@@ -190,10 +243,22 @@ pub struct Mip {
 
 impl Solver for Mip {
     fn name(&self) -> &'static str {
-        NAME
+        match self.config.interference {
+            InterferenceBound::Refine => NAME,
+            InterferenceBound::Relaxation => RELAXATION_NAME,
+        }
     }
     fn description(&self) -> &'static str {
-        "HiGHS MIP over load levels: exact without interference, relaxation bound with it"
+        match self.config.interference {
+            InterferenceBound::Refine => {
+                "HiGHS MIP over load levels: exact without interference; with it, an \
+                 interference-aware bound refined until it meets the incumbent"
+            }
+            InterferenceBound::Relaxation => {
+                "HiGHS MIP over load levels: exact without interference, interference-free \
+                 relaxation bound with it (for comparison)"
+            }
+        }
     }
     fn is_exact(&self) -> bool {
         true
@@ -206,7 +271,19 @@ impl Solver for Mip {
     }
     fn search(&self, inst: &Instance, budget: &Budget<'_>) -> Result<Answer> {
         let limits = budget.limits();
-        let f = formulate(inst, &self.config)?;
+        let start = Instant::now() - budget.elapsed();
+        check_size(inst)?;
+        if inst.interference() && self.config.interference == InterferenceBound::Refine {
+            return solve_refined(inst, limits, start);
+        }
+        let deadline = limits.time_limit.map(|t| start + t);
+        let Some(f) = formulate_until(inst, &self.config, deadline)? else {
+            // The time limit passed while building: GOA's answer, no bound.
+            let goa = super::goa::assignment(inst)?;
+            return Ok(Answer::new(goa)
+                .with_status(Status::TimeLimit)
+                .with_diagnostics(Diagnostics::Mip(MipDiagnostics::built_too_late())));
+        };
         let warm = if self.config.warm_start {
             super::goa::assignment(inst)
                 .ok()
@@ -214,14 +291,14 @@ impl Solver for Mip {
         } else {
             None
         };
-        let mut solved = run_highs(&f, budget, warm.as_ref().map(|w| w.1.as_slice()))?;
+        let mut solved = run_highs(&f, limits, start, warm.as_ref().map(|w| w.1.as_slice()))?;
         // HiGHS 1.16 can report "Optimal" with an objective that its own incumbent does
         // not have after a start was set (seen with the unreduced formulation: objective
         // and bound 0). Check the incumbent's cost against the reported objective and,
         // when they disagree, solve again without the start.
         let mut start_discarded = false;
         if warm.is_some() && !solved.consistent(&f) {
-            solved = run_highs(&f, budget, None)?;
+            solved = run_highs(&f, limits, start, None)?;
             start_discarded = true;
         }
         let status = match solved.status {
@@ -281,11 +358,12 @@ impl Solver for Mip {
             columns: f.vars.len(),
             integer_columns: f.n_integer(),
             rows: f.rows.len(),
-            highs_status: format!("{:?}", solved.status),
-            highs_objective: solved.objective,
+            highs_status: Some(format!("{:?}", solved.status)),
+            highs_objective: Some(solved.objective),
             highs_dual_bound: solved.dual_bound,
             incumbent: source,
             warm_start_discarded: start_discarded,
+            interference_bound: None,
         };
         // The dual bound bounds the optimum of what was formulated from below: (P)
         // itself without interference, its interference-free relaxation with it.
@@ -312,21 +390,25 @@ pub enum Incumbent {
     /// GOA's answer given as the start (better on the true objective than HiGHS's
     /// relaxation optimum, or HiGHS stopped before finding one).
     GoaWarmStart,
+    /// GOA's answer: the time limit passed while the formulation was being built.
+    GoaBuildTimeLimit,
+    /// The interference-aware bound's search ([`interference::solve`]).
+    InterferenceSearch,
 }
 
 /// What `mip` reports beyond the counters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MipDiagnostics {
-    /// Columns of the formulation.
+    /// Columns of the formulation (0 when none was solved whole).
     pub columns: usize,
     /// Integer columns.
     pub integer_columns: usize,
     /// Rows.
     pub rows: usize,
-    /// HiGHS's model status.
-    pub highs_status: String,
+    /// HiGHS's model status, when one MIP was solved.
+    pub highs_status: Option<String>,
     /// HiGHS's own objective (a diagnostic: the reported objective is the model's).
-    pub highs_objective: f64,
+    pub highs_objective: Option<f64>,
     /// HiGHS's dual bound, unscaled.
     pub highs_dual_bound: Option<f64>,
     /// Where the returned assignment came from.
@@ -334,6 +416,45 @@ pub struct MipDiagnostics {
     /// HiGHS disagreed with its own incumbent after the warm start, so the MIP was
     /// solved again without it.
     pub warm_start_discarded: bool,
+    /// What the interference-aware bound did (instances with interference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interference_bound: Option<interference::Diagnostics>,
+}
+
+impl MipDiagnostics {
+    fn built_too_late() -> Self {
+        MipDiagnostics {
+            columns: 0,
+            integer_columns: 0,
+            rows: 0,
+            highs_status: None,
+            highs_objective: None,
+            highs_dual_bound: None,
+            incumbent: Incumbent::GoaBuildTimeLimit,
+            warm_start_discarded: false,
+            interference_bound: None,
+        }
+    }
+}
+
+/// `mip` on an instance with interference: [`interference::solve`]'s assignment and
+/// bound (on the optimum of (P)).
+fn solve_refined(inst: &Instance, limits: &Limits, start: Instant) -> Result<Answer> {
+    let b = interference::solve(inst, limits, start, &interference::Params::default())?;
+    let stats = Stats {
+        iterations: b.iterations,
+        ..Stats::default()
+    };
+    let diagnostics = MipDiagnostics {
+        incumbent: Incumbent::InterferenceSearch,
+        interference_bound: Some(b.diagnostics),
+        ..MipDiagnostics::built_too_late()
+    };
+    Ok(Answer::new(b.assignment)
+        .with_status(b.status)
+        .with_bound(b.bound.map(Bound::optimum))
+        .with_stats(stats)
+        .with_diagnostics(Diagnostics::Mip(diagnostics)))
 }
 
 /// A start for HiGHS from a heuristic's assignment: users free to stay local whose

@@ -13,7 +13,8 @@
 //! | `all-local-tau`, `all-edge-tau`, `random-tau`, `min-delay-tau` | same files | the baselines made feasible for (P): forced users offloaded first |
 //! | `best-response` | [`best_response`] | Nash equilibrium by best responses |
 //! | `tree-search` | [`tree_search`] | exact branch and bound over users |
-//! | `mip` | [`mip`] | exact MIP (HiGHS); relaxation bound with interference |
+//! | `mip` | [`mip`] | exact MIP (HiGHS); with interference a refined bound on the optimum |
+//! | `mip-relaxation` | [`mip`] | the same without interference; interference-free relaxation bound with it |
 //! | `exhaustive` | [`exhaustive`] | exact enumeration (tiny instances) |
 //!
 //! The greedy policies (GOA and the baselines) are each a [`greedy::Recipe`]: which
@@ -56,6 +57,12 @@ pub fn all() -> Vec<Box<dyn Solver>> {
         Box::new(best_response::BestResponse::default()),
         Box::new(tree_search::TreeSearch::default()),
         Box::new(mip::Mip::default()),
+        Box::new(mip::Mip {
+            config: mip::MipConfig {
+                interference: mip::InterferenceBound::Relaxation,
+                ..mip::MipConfig::default()
+            },
+        }),
         Box::new(exhaustive::Exhaustive),
     ]
 }

@@ -1,6 +1,8 @@
 //! The formulation of the `mip` solver (SPEC 5): columns, rows, the exact reductions,
 //! and the decoding of a column vector into an assignment. See [`super`] for the model.
 
+use std::time::Instant;
+
 use crate::assignment::{Assignment, Choice};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
@@ -25,6 +27,20 @@ pub struct MipConfig {
     pub linking: bool,
     /// Give HiGHS GOA's assignment as a starting incumbent.
     pub warm_start: bool,
+    /// What `mip` does on an instance with interference.
+    pub interference: InterferenceBound,
+}
+
+/// What `mip` computes when the instance has interference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InterferenceBound {
+    /// The interference-aware bound, refined until it meets the incumbent
+    /// ([`super::interference`]); labelled `"optimum"`.
+    #[default]
+    Refine,
+    /// The interference-free relaxation (the MIP at `I = 0`) only, labelled
+    /// the interference-free relaxation: the solver `mip-relaxation`, kept for comparison.
+    Relaxation,
 }
 
 impl Default for MipConfig {
@@ -33,6 +49,7 @@ impl Default for MipConfig {
             reduce: true,
             linking: false,
             warm_start: true,
+            interference: InterferenceBound::Refine,
         }
     }
 }
@@ -46,6 +63,7 @@ impl MipConfig {
             reduce: false,
             linking: false,
             warm_start: false,
+            interference: InterferenceBound::Refine,
         }
     }
 }
@@ -134,6 +152,13 @@ pub enum RowKind {
     },
     /// `link_...`: an edge column is at most its level column (its index given).
     Link(usize),
+    /// `interference_s{j}`: the interference at server `j`, linear in the columns, is at
+    /// most the upper end of the interference bucket its level column names (the
+    /// interference-aware bound of [`super::interference`]).
+    Interference(usize),
+    /// `offloaded`: exactly `T` users offload (the bound by offloaded count of
+    /// [`super::interference`]).
+    Offloaded,
 }
 
 /// Row sense.
@@ -167,6 +192,8 @@ impl Row {
             RowKind::Level(j) => format!("level_s{j}"),
             RowKind::Load { server, load } => format!("load_s{server}_k{load}"),
             RowKind::Link(c) => format!("link_{}", vars[c].name()),
+            RowKind::Interference(j) => format!("interference_s{j}"),
+            RowKind::Offloaded => "offloaded".to_string(),
         }
     }
 }
@@ -182,13 +209,24 @@ pub struct Formulation {
     pub rows: Vec<Row>,
     /// Whether the instance has interference (the program is then a relaxation).
     pub relaxation: bool,
+    /// Whether the edge columns are binary too (the interference-aware MIP, whose
+    /// interference rows break the transportation structure that makes them integral
+    /// for free).
+    pub binary_edges: bool,
 }
 
 impl Formulation {
     /// Number of integer (binary) columns.
     #[must_use]
     pub fn n_integer(&self) -> usize {
-        self.vars.iter().filter(|v| v.is_integer()).count()
+        (0..self.vars.len()).filter(|&c| self.is_integer(c)).count()
+    }
+
+    /// Whether column `c` is integer (binary).
+    #[must_use]
+    pub fn is_integer(&self, c: usize) -> bool {
+        let v = &self.vars[c];
+        v.is_integer() || (self.binary_edges && matches!(v, Var::Edge { .. }))
     }
 
     /// The factor the costs are multiplied by for the solver: 1000 over the mean of
@@ -256,14 +294,87 @@ impl Formulation {
     }
 }
 
+/// The most cost evaluations (`sum_j K_j N V_j`, the plain formulation's edge columns)
+/// a formulation may need before [`formulate`] refuses the instance: 2 x 10^8, a few
+/// seconds of building (N = 7,000 at M = 4, N = 2,000 at M = 50). Measured in
+/// docs/exact.md ("Size guard").
+pub const MAX_COST_EVALUATIONS: u64 = 200_000_000;
+
+/// The most columns a built formulation may have (3 x 10^6, about 1 GB with HiGHS's
+/// copy); the build stops and refuses as soon as it passes this.
+pub const MAX_COLUMNS: usize = 3_000_000;
+
+/// `sum_j K_j N V_j`: the cost evaluations (and edge columns of the plain formulation)
+/// of `inst`, in O(M), before anything is built. Saturates instead of overflowing.
+#[must_use]
+pub fn cost_evaluations(inst: &Instance) -> u64 {
+    let n = inst.n_users() as u64;
+    inst.servers().iter().fold(0u64, |acc, s| {
+        let k = s.max_users.map_or(n, |c| (c as u64).min(n));
+        acc.saturating_add(
+            k.saturating_mul(n)
+                .saturating_mul(s.variants.len() as u64),
+        )
+    })
+}
+
+/// Refuses instances whose formulation would need more than
+/// [`MAX_COST_EVALUATIONS`] cost evaluations, before any is made.
+///
+/// # Errors
+/// [`Error::Refused`] naming the size, the budget and what to use instead.
+pub fn check_size(inst: &Instance) -> Result<()> {
+    let evals = cost_evaluations(inst);
+    if evals > MAX_COST_EVALUATIONS {
+        return Err(Error::Refused {
+            solver: NAME,
+            reason: format!(
+                "{}: N = {} users and M = {} servers need {evals:.3e} cost evaluations \
+                 (sum over servers of max load x N x variants) to build the MIP, above \
+                 the budget of {MAX_COST_EVALUATIONS:.1e} (docs/exact.md, \"Size guard\"); \
+                 use a heuristic (goa, best-response) at this size",
+                inst.name(),
+                inst.n_users(),
+                inst.n_servers(),
+                evals = evals as f64,
+                MAX_COST_EVALUATIONS = MAX_COST_EVALUATIONS as f64,
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Builds the formulation of `inst` (costs at zero interference).
 ///
 /// Complexity: O(N^2 M V) cost evaluations, where V is the most variants a server has.
 ///
 /// # Errors
 /// [`Error::Infeasible`] when a user that must offload has no server that can take it
-/// (every server capped at 0).
+/// (every server capped at 0); [`Error::Refused`] above the size budget
+/// ([`check_size`], [`MAX_COLUMNS`]).
 pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
+    formulate_until(inst, config, None)?.ok_or_else(unreachable_deadline)
+}
+
+fn unreachable_deadline() -> Error {
+    Error::SolverFailed {
+        solver: NAME,
+        reason: "the build stopped at a deadline it was not given".into(),
+    }
+}
+
+/// [`formulate`], stopping with `Ok(None)` once `deadline` (an instant) has passed;
+/// the clock is read once per load level.
+///
+/// # Errors
+/// As [`formulate`].
+pub fn formulate_until(
+    inst: &Instance,
+    config: &MipConfig,
+    deadline: Option<Instant>,
+) -> Result<Option<Formulation>> {
+    check_size(inst)?;
+    let late = || deadline.is_some_and(|d| Instant::now() >= d);
     let model = Model::new(inst);
     let (n, m) = (inst.n_users(), inst.n_servers());
     let mut vars = Vec::new();
@@ -289,21 +400,40 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
     for j in 0..m {
         let k_max = inst.servers()[j].max_users.map_or(n, |cap| cap.min(n));
         // Edge columns per load level k = 1..=k_max: (k, [(user, variant, cost)]).
-        let levels = if config.reduce {
-            reduced_levels(inst, &model, j, k_max, &best_local)
-        } else {
-            (1..=k_max)
-                .map(|k| {
-                    let cands = (0..n)
-                        .flat_map(|i| (0..inst.servers()[j].variants.len()).map(move |v| (i, v)));
-                    let cands = cands.map(|(i, v)| {
-                        let c = Choice::edge(j, v);
-                        (i, v, model.cost(i, c, model.edge_delay(i, j, v, k, 0.0)))
-                    });
+        let levels: Vec<Level> = if config.reduce {
+            let Some(levels) = reduced_levels(inst, &model, j, k_max, &best_local, deadline)
+            else {
+                return Ok(None);
+            };
+            levels
+                .into_iter()
+                .map(|(k, cands)| {
+                    let cands = cands.into_iter().map(|c| (c.user, c.variant, c.cost));
                     (k, cands.collect())
                 })
                 .collect()
+        } else {
+            let mut levels = Vec::with_capacity(k_max);
+            for k in 1..=k_max {
+                if late() {
+                    return Ok(None);
+                }
+                let cands = (0..n)
+                    .flat_map(|i| (0..inst.servers()[j].variants.len()).map(move |v| (i, v)));
+                let cands = cands.map(|(i, v)| {
+                    let c = Choice::edge(j, v);
+                    (i, v, model.cost(i, c, model.edge_delay(i, j, v, k, 0.0)))
+                });
+                levels.push((k, cands.collect()));
+            }
+            levels
         };
+        if late() {
+            return Ok(None);
+        }
+        if vars.len() + levels.iter().map(|l| l.1.len() + 1).sum::<usize>() > MAX_COLUMNS {
+            return Err(too_many_columns(inst));
+        }
         let y0 = vars.len();
         vars.push(Var::Level { server: j, load: 0 });
         cost.push(0.0);
@@ -368,16 +498,56 @@ pub fn formulate(inst: &Instance, config: &MipConfig) -> Result<Formulation> {
     }
     user_rows.extend(rows);
     user_rows.extend(links);
-    Ok(Formulation {
+    Ok(Some(Formulation {
         vars,
         cost,
         rows: user_rows,
         relaxation: inst.interference(),
-    })
+        binary_edges: false,
+    }))
+}
+
+/// The refusal when a build passes [`MAX_COLUMNS`].
+pub(super) fn too_many_columns(inst: &Instance) -> Error {
+    Error::Refused {
+        solver: NAME,
+        reason: format!(
+            "{}: the MIP passes the budget of {MAX_COLUMNS} columns (docs/exact.md, \
+             \"Size guard\"); use a heuristic (goa, best-response) at this size",
+            inst.name()
+        ),
+    }
 }
 
 /// A load level `k` and its edge columns `(user, variant, cost)`.
 type Level = (usize, Vec<(usize, usize, f64)>);
+
+/// An edge column kept by [`reduced_levels`] at some level.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cand {
+    /// The user.
+    pub user: usize,
+    /// Its cheapest variant at this level.
+    pub variant: usize,
+    /// Its cost at zero interference.
+    pub cost: f64,
+    /// Whether the user must offload (alpha > tau).
+    pub forced: bool,
+    /// Its cheapest local cost.
+    pub local: f64,
+    /// The least the other `k - 1` users on the server gain from one user fewer.
+    pub others: f64,
+}
+
+impl Cand {
+    /// Reduction rule 3: whether a column of this user at this level with cost `cost`
+    /// may be needed by an optimum (forced, or moving it home would not lower the
+    /// objective whatever the others are).
+    #[must_use]
+    pub fn keeps(&self, cost: f64) -> bool {
+        self.forced || cost - self.local + self.others <= 0.0
+    }
+}
 
 /// The load levels of server `j` that some optimum may use, each with the edge
 /// columns it needs (SPEC 2's monotonicity makes every rule exact): at each level only
@@ -385,13 +555,21 @@ type Level = (usize, Vec<(usize, usize, f64)>);
 /// where moving it home would not lower the objective, that is where its cost minus
 /// its local cost plus the least the other `k - 1` users on `j` would gain from one
 /// user fewer is not positive; and only levels that at least `k` users can take.
-fn reduced_levels(
+///
+/// The gains and costs are those at zero interference; with interference every cost
+/// and every gain is at least as large (the upload time grows with interference, the
+/// compute time does not depend on it), so the rules stay exact with it, and the
+/// interference-aware bound filters its columns with each [`Cand::slack`].
+///
+/// `None` when `deadline` passed (the clock is read once per level).
+pub(super) fn reduced_levels(
     inst: &Instance,
     model: &Model,
     j: usize,
     k_max: usize,
     best_local: &[(Choice, f64)],
-) -> Vec<Level> {
+    deadline: Option<Instant>,
+) -> Option<Vec<(usize, Vec<Cand>)>> {
     let n = inst.n_users();
     let cheapest = |i: usize, k: usize| {
         (0..inst.servers()[j].variants.len())
@@ -405,6 +583,9 @@ fn reduced_levels(
     let mut levels = Vec::new();
     let mut prev: Vec<f64> = vec![0.0; n];
     for k in 1..=k_max {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return None;
+        }
         let best: Vec<(usize, f64)> = (0..n).map(|i| cheapest(i, k)).collect();
         // Users that may sit at level k at all: forced, or not costlier than local.
         // These sets shrink as k grows, so once fewer than k remain, stop.
@@ -429,24 +610,31 @@ fn reduced_levels(
             }
             r
         };
-        let cands: Vec<(usize, usize, f64)> = may
+        let cands: Vec<Cand> = may
             .iter()
-            .filter(|&&i| {
+            .map(|&i| {
                 let others = if rank[i] < k - 1 {
                     sum_k - gain[rank[i]].0
                 } else {
                     sum_km1
                 };
-                inst.is_forced(i) || best[i].1 - best_local[i].1 + others <= 0.0
+                Cand {
+                    user: i,
+                    variant: best[i].0,
+                    cost: best[i].1,
+                    forced: inst.is_forced(i),
+                    local: best_local[i].1,
+                    others,
+                }
             })
-            .map(|&i| (i, best[i].0, best[i].1))
+            .filter(|c| c.keeps(c.cost))
             .collect();
         if cands.len() >= k {
             levels.push((k, cands));
         }
         prev = best.iter().map(|b| b.1).collect();
     }
-    levels
+    Some(levels)
 }
 
 /// The assignment a column vector stands for: each user's option is its column of

@@ -1,0 +1,78 @@
+//! The interference-aware bound of `mip` (issue 11): on random instances with
+//! interference it never exceeds the exhaustive optimum, its proofs are right, and
+//! refining the breakpoints never lowers it.
+
+use llm_offload::solver::approx_eq;
+use llm_offload::solvers::exhaustive::Exhaustive;
+use llm_offload::solvers::mip::{interference, Mip};
+use llm_offload::{Limits, Solver, Status};
+use proptest::prelude::*;
+
+use crate::strategies::{check_feasible, check_not_below, check_optimal, config, instances, Shape};
+
+fn fail(e: impl std::fmt::Display) -> TestCaseError {
+    TestCaseError::fail(e.to_string())
+}
+
+/// Whether `bound` is at most `optimum` within the tolerance.
+fn not_above(bound: f64, optimum: f64) -> bool {
+    bound <= optimum || approx_eq(bound, optimum)
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    #[test]
+    fn bound_never_exceeds_exhaustive_and_proofs_are_right(
+        inst in instances(Shape::tiny(8, 3).interference(true)),
+        variants in instances(Shape::tiny(5, 2).interference(true).with_variants()),
+    ) {
+        for inst in [inst, variants] {
+            let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
+            prop_assert!(exact.proven_optimal());
+            let out = Mip::default().solve(&inst, &Limits::default()).map_err(fail)?;
+            check_feasible(&inst, &out).map_err(fail)?;
+            check_not_below(&out, exact.objective()).map_err(fail)?;
+            prop_assert_eq!(out.bound_kind(), Some(llm_offload::BoundKind::Optimum));
+            let b = out.bound_value().ok_or_else(|| fail("no bound"))?;
+            prop_assert!(not_above(b, exact.objective()), "bound {} above the optimum {}", b, exact.objective());
+            if out.proven_optimal() {
+                check_optimal(&out, exact.objective()).map_err(fail)?;
+                prop_assert_eq!(out.status(), Status::Completed);
+            }
+        }
+    }
+
+    #[test]
+    fn refinement_never_lowers_the_bound(
+        inst in instances(Shape::tiny(7, 3).interference(true)),
+        coarse in prop::collection::vec(prop::collection::vec(0.0..1.0f64, 0..3), 3),
+        extra in prop::collection::vec(prop::collection::vec(0.0..1.0f64, 0..3), 3),
+    ) {
+        let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
+        let fine: Vec<Vec<f64>> = coarse
+            .iter()
+            .zip(&extra)
+            .map(|(c, e)| c.iter().chain(e).copied().collect())
+            .collect();
+        let b0 = interference::bound_with_breakpoints(&inst, &[]).map_err(fail)?;
+        let b1 = interference::bound_with_breakpoints(&inst, &coarse).map_err(fail)?;
+        let b2 = interference::bound_with_breakpoints(&inst, &fine).map_err(fail)?;
+        let (b0, b1, b2) = (b0.ok_or_else(|| fail("no bound"))?, b1.ok_or_else(|| fail("no bound"))?, b2.ok_or_else(|| fail("no bound"))?);
+        prop_assert!(not_above(b0, b1), "adding breakpoints lowered the bound: {} -> {}", b0, b1);
+        prop_assert!(not_above(b1, b2), "adding breakpoints lowered the bound: {} -> {}", b1, b2);
+        prop_assert!(not_above(b2, exact.objective()), "bound {} above the optimum {}", b2, exact.objective());
+    }
+
+    #[test]
+    fn time_limited_runs_return_a_valid_bound(inst in instances(Shape::tiny(8, 3).interference(true))) {
+        let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
+        let limits = Limits { time_limit: Some(std::time::Duration::from_millis(1)), ..Limits::default() };
+        let out = Mip::default().solve(&inst, &limits).map_err(fail)?;
+        check_feasible(&inst, &out).map_err(fail)?;
+        check_not_below(&out, exact.objective()).map_err(fail)?;
+        if let Some(b) = out.bound_value() {
+            prop_assert!(not_above(b, exact.objective()));
+        }
+    }
+}

@@ -1,0 +1,1339 @@
+//! The interference-aware bound of `mip` (SPEC 5, issue 11): a lower bound on the
+//! optimum of (P) with interference on, refined until it meets the incumbent.
+//!
+//! The interference at server `j`, `I_j = sum_l P_l G_lj (o_l - x_lj)` (`o_l`: user
+//! `l` offloads), is linear in the assignment, and every delay on `j` is increasing in
+//! it. Each server's interference range `[0, I_max_j]` (`I_max_j = sum_l P_l G_lj`) is
+//! cut at breakpoints `0 = b_0 < b_1 < ... < b_Q = I_max_j` into buckets. The load-level
+//! MIP of [`super::formulation`] gets one copy of each level column and of each edge
+//! column per bucket, `y_jkq` and `z_ijkq`, where the edge cost is taken at the
+//! bucket's lower end, `c_ijkq = w_i d_ij(k, max(b_q, I_lo(j, k)))`, and one row per
+//! server forces the chosen bucket to contain the interference:
+//!
+//! ```text
+//! interference_j:  sum_l P_l G_lj (sum of l's edge columns on servers != j)
+//!                    <= sum_{k,q} b_{q+1} y_jkq + I_max_j y_j0
+//! ```
+//!
+//! For any assignment, the columns of its loads and of the buckets holding its
+//! interferences satisfy every row, at a cost no larger than its true objective
+//! (costs are taken at or below its interference). So the MIP's optimum, and any dual
+//! bound HiGHS proves of it, bounds (P) from below: it is labelled `"optimum"`.
+//! `I_lo(j, k)` is the least interference `j` can see at load `k`: the
+//! `(F - k)^+` smallest `P_l G_lj` of the `F` users that must offload (at most `k` of
+//! them fit on `j`).
+//!
+//! Refinement: the MIP's answer `x*` is an assignment; its true objective (from
+//! [`evaluate`]) is an incumbent candidate. Where `x*`'s interference `p_j` lies
+//! strictly inside a bucket, a breakpoint is added just below it (`p_j (1 - 1e-7)`), so
+//! that `x*` pays (within 1e-7) its true cost in the next MIP. Refining only raises
+//! costs, so the bound never falls, and an `x*` whose buckets start at its own
+//! interferences is priced exactly: when the MIP picks it again, bound and objective
+//! meet. Columns that reduction rule 3 of [`super::formulation`] drops at the bucket's
+//! cost (moving the user home would lower the objective) are left out, which keeps the
+//! upper buckets small. The incumbent comes from [`incumbent`] and is improved after
+//! every MIP by a relocate descent.
+//!
+//! See docs/exact.md ("Interference") for measurements.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use highs::HighsModelStatus;
+use serde::Serialize;
+
+use crate::assignment::{Assignment, Choice};
+use crate::error::{Error, Result};
+use crate::instance::Instance;
+use crate::model::{evaluate, Model, State};
+use crate::solver::{approx_eq, Limits, Solver, Status};
+use crate::solvers::{best_response::BestResponse, goa, tree_search};
+
+use super::formulation::{reduced_levels, too_many_columns, Cand, MAX_COLUMNS};
+use super::{decode, run_highs_with, Formulation, HighsOptions, Row, RowKind, Sense, Var, NAME};
+
+/// How far below an interference value its breakpoint goes (relative): far above
+/// HiGHS's feasibility tolerance on the scaled row (see [`HighsOptions`]), far below
+/// the toolkit's tolerance on the objective.
+const SPLIT_BELOW: f64 = 1e-7;
+
+/// Relative distance under which two breakpoints count as one.
+const SAME_BREAKPOINT: f64 = 1e-6;
+
+/// Options of the refinement.
+///
+/// # Default
+/// Initial breakpoints at the incumbent's interferences times [`DEFAULT_GRID`], at
+/// most 200 rounds, progress on stderr when stderr is a terminal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// How the bound is computed.
+    pub method: Method,
+    /// Factors around the incumbent's interference at each server where the first
+    /// MIP already has breakpoints (besides the incumbent's own interference).
+    pub grid: Vec<f64>,
+    /// Most MIPs solved (status `iteration_limit` when reached without a proof).
+    pub max_rounds: usize,
+    /// One line per round on stderr (bound, incumbent, gap).
+    pub progress: bool,
+    /// [`Method::Count`]: refine the counts whose bound stays below the incumbent
+    /// with interference buckets (else stop after one MIP per count).
+    pub refine: bool,
+    /// Refine only instances with at most this many users: at N = 50 (paper
+    /// scenario) one bucketed MIP did not finish in 240 s (docs/exact.md).
+    pub refine_max_users: usize,
+    /// Edge columns binary in the bucketed MIPs of the refinement (else continuous:
+    /// a weaker but cheaper relaxation, refined at its fractional interference).
+    pub binary_edges: bool,
+}
+
+/// How [`solve`] bounds the optimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// One load-level MIP per number `T` of offloaded users, edge costs at the least
+    /// interference `I_lo(j, k, T)` a server at load `k` can see when `T` users
+    /// offload; the bound is the least over `T` ([`solve_by_count`]).
+    Count,
+    /// Interference buckets refined at the MIP's answer (the module's description).
+    Buckets,
+}
+
+/// Default of [`Params::grid`] (measured in docs/exact.md).
+pub const DEFAULT_GRID: &[f64] = &[0.7, 0.9, 0.97, 1.03, 1.1, 1.3];
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            method: Method::Count,
+            grid: DEFAULT_GRID.to_vec(),
+            max_rounds: 100_000,
+            progress: std::io::stderr().is_terminal(),
+            refine: true,
+            refine_max_users: 30,
+            binary_edges: true,
+        }
+    }
+}
+
+/// One round of the refinement, as reported in the diagnostics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Round {
+    /// Lower bound after this round (the best so far).
+    pub bound: f64,
+    /// Incumbent objective after this round.
+    pub incumbent: f64,
+    /// Columns of this round's MIP.
+    pub columns: usize,
+    /// Breakpoints per server (interior ones, 0 and `I_max` not counted).
+    pub breakpoints: usize,
+    /// Wall time at the end of the round (s since the solver started).
+    pub elapsed_s: f64,
+}
+
+/// Whether `limits`' time limit has passed since `start`.
+fn timed_out(limits: &Limits, start: Instant) -> bool {
+    limits.time_limit.is_some_and(|t| start.elapsed() >= t)
+}
+
+/// What the refinement did (stored in `stats.extra["interference_bound"]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostics {
+    /// Where the first incumbent came from.
+    pub first_incumbent: String,
+    /// Its objective.
+    pub first_incumbent_objective: f64,
+    /// Every round.
+    pub rounds: Vec<Round>,
+    /// Why it stopped: `proven`, `time limit`, `round limit`, `size budget`,
+    /// `no new breakpoint`.
+    pub stopped: &'static str,
+}
+
+/// What [`solve`] found.
+#[derive(Debug, Clone)]
+pub struct Bounded {
+    /// The best assignment found.
+    pub assignment: Assignment,
+    /// Its objective (from [`evaluate`]).
+    pub objective: f64,
+    /// Status of the run.
+    pub status: Status,
+    /// The best lower bound on the optimum of (P), when any MIP gave one.
+    pub bound: Option<f64>,
+    /// Simplex iterations over all MIPs.
+    pub iterations: u64,
+    /// The diagnostics.
+    pub diagnostics: Diagnostics,
+}
+
+/// The incumbent the refinement starts from: the best of `goa`, `best-response`,
+/// `all-local` (when no user must offload) and, for N <= 12, `tree-search` with a
+/// node limit, then improved by `local-search`'s iterated local search
+/// ([`crate::solvers::local_search::improve`]). The one place an incumbent comes from.
+///
+/// # Errors
+/// When no heuristic returns a feasible assignment (caps that cannot hold the forced
+/// users; valid instances never get there).
+pub fn incumbent(
+    inst: &Instance,
+    limits: &Limits,
+    start: Instant,
+) -> Result<(Assignment, f64, String)> {
+    let mut best: Option<(Assignment, f64, String)> = None;
+    let mut offer = |a: Assignment, source: &str| -> Result<()> {
+        let e = evaluate(inst, &a)?;
+        if e.feasible() && best.as_ref().map_or(true, |b| e.objective < b.1) {
+            best = Some((a, e.objective, source.to_string()));
+        }
+        Ok(())
+    };
+    if let Ok(o) = goa::Goa.solve(inst, &Limits::default()) {
+        offer(o.into_assignment(), "goa")?;
+    }
+    let quick = Limits {
+        time_limit: None,
+        node_limit: None,
+        ..limits.clone()
+    };
+    if let Ok(o) = BestResponse::default().solve(inst, &quick) {
+        offer(o.into_assignment(), "best-response")?;
+    }
+    if (0..inst.n_users()).all(|i| !inst.is_forced(i)) {
+        offer(Assignment::all_local(inst.n_users()), "all-local")?;
+    }
+    if inst.n_users() <= 12 {
+        let small = Limits {
+            node_limit: Some(20_000),
+            ..quick
+        };
+        if let Ok(o) = tree_search::TreeSearch::default().solve(inst, &small) {
+            offer(o.into_assignment(), "tree-search")?;
+        }
+    }
+    let (a, _, source) = best.ok_or_else(|| Error::SolverFailed {
+        solver: NAME,
+        reason: format!("no heuristic found a feasible assignment of {}", inst.name()),
+    })?;
+    // The iterated local search (issue 12) improves the best start within what is left
+    // of the time limit; it is seeded and stops by its own rule.
+    let rest = Limits {
+        time_limit: limits.time_limit.map(|t| t.saturating_sub(start.elapsed())),
+        node_limit: None,
+        ..limits.clone()
+    };
+    let improved = crate::solvers::local_search::improve(
+        inst,
+        &a,
+        &crate::solvers::local_search::LocalSearchOptions::default(),
+        &rest,
+    )?;
+    Ok((improved.assignment, improved.objective, source + " + local-search"))
+}
+
+/// First-improvement descent over single-user moves (any user to any allowed option)
+/// on the true objective, until no move lowers it by more than a relative 1e-12 or
+/// the time limit passes. O(N^2 K) per pass (K options per user).
+///
+/// # Errors
+/// When `a` does not fit the instance.
+pub fn relocate(
+    inst: &Instance,
+    a: &Assignment,
+    limits: &Limits,
+    start: Instant,
+) -> Result<Assignment> {
+    let model = Model::new(inst);
+    let mut state = State::from_assignment(&model, a)?;
+    let options: Vec<Choice> = Choice::all(inst).collect();
+    let mut current = state.objective();
+    for _pass in 0..1000 {
+        let mut improved = false;
+        for i in 0..inst.n_users() {
+            if timed_out(limits, start) {
+                break;
+            }
+            let old = state.choice(i);
+            for &c in &options {
+                if c == old || !state.allows(i, c) {
+                    continue;
+                }
+                state.set(i, c);
+                let o = state.objective();
+                if o < current - 1e-12 * current.abs() {
+                    current = o;
+                    improved = true;
+                    break;
+                }
+                state.set(i, old);
+            }
+        }
+        if !improved || timed_out(limits, start) {
+            break;
+        }
+    }
+    Ok(state.assignment())
+}
+
+/// Per-server data of the bucketed MIP.
+struct Server {
+    /// Load levels `k` with their candidate columns (zero-interference reductions).
+    levels: Vec<(usize, Vec<Cand>)>,
+    /// `I_lo(j, k)` for each level of `levels`.
+    lowest: Vec<f64>,
+    /// Interior breakpoints, increasing, in (0, I_max).
+    breaks: Vec<f64>,
+    /// `I_max_j`.
+    top: f64,
+    /// The scale of the interference row (W).
+    scale: f64,
+}
+
+impl Server {
+    /// Bucket lower and upper ends.
+    fn buckets(&self) -> Vec<(f64, f64)> {
+        let mut ends = Vec::with_capacity(self.breaks.len() + 2);
+        ends.push(0.0);
+        ends.extend(&self.breaks);
+        ends.push(self.top);
+        ends.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+
+    /// Adds a breakpoint just below `p`, unless one is already there (or `p` is at an
+    /// end); whether it added one.
+    fn split_below(&mut self, p: f64) -> bool {
+        let b = p * (1.0 - SPLIT_BELOW);
+        if b <= 0.0 || p >= self.top * (1.0 - SAME_BREAKPOINT) {
+            return false;
+        }
+        // Already there: a breakpoint in [b - 1e-6 p, p] (one above p would leave p
+        // in the bucket below it, priced at that bucket's lower end).
+        let near = |x: f64| x <= p && x >= b - SAME_BREAKPOINT * p;
+        if self.breaks.iter().any(|&x| near(x)) {
+            return false;
+        }
+        let at = self.breaks.partition_point(|&x| x < b);
+        self.breaks.insert(at, b);
+        true
+    }
+}
+
+/// Adds a breakpoint just below `p` to `breaks` (sorted) as [`Server::split_below`]
+/// does; whether it added one.
+fn split_into(breaks: &mut Vec<f64>, p: f64, top: f64) -> bool {
+    let mut s = Server {
+        levels: Vec::new(),
+        lowest: Vec::new(),
+        breaks: std::mem::take(breaks),
+        top,
+        scale: 1.0,
+    };
+    let added = s.split_below(p);
+    *breaks = s.breaks;
+    added
+}
+
+/// The interference at every server of a (possibly fractional) column vector: each
+/// edge column counts its value times its user's `P_l G_lj` at the other servers.
+fn fractional_interferences(model: &Model, f: &Formulation, values: &[f64], m: usize) -> Vec<f64> {
+    let mut acc = vec![0.0; m];
+    for (v, &x) in f.vars.iter().zip(values) {
+        if let Var::Edge { user, server, .. } = *v {
+            if x > 0.0 {
+                for (j, a) in acc.iter_mut().enumerate() {
+                    if j != server {
+                        *a += x * model.interference_w(user, j);
+                    }
+                }
+            }
+        }
+    }
+    acc
+}
+
+/// The (possibly fractional) load of every server in a column vector.
+fn fractional_loads(f: &Formulation, values: &[f64], m: usize) -> Vec<f64> {
+    let mut acc = vec![0.0; m];
+    for (v, &x) in f.vars.iter().zip(values) {
+        if let Var::Edge { server, .. } = *v {
+            acc[server] += x;
+        }
+    }
+    acc
+}
+
+/// Every server's levels, least interferences and range, without interior breakpoints
+/// (row scale `I_max`); `None` when `deadline` passed.
+fn servers_of(inst: &Instance, model: &Model, deadline: Option<Instant>) -> Option<Vec<Server>> {
+    let (n, m) = (inst.n_users(), inst.n_servers());
+    let best_local: Vec<(Choice, f64)> = (0..n).map(|i| model.best_local(i)).collect();
+    let mut forced: Vec<usize> = (0..n).filter(|&i| inst.is_forced(i)).collect();
+    let mut servers = Vec::with_capacity(m);
+    for j in 0..m {
+        let k_max = inst.servers()[j].max_users.map_or(n, |cap| cap.min(n));
+        let levels = reduced_levels(inst, model, j, k_max, &best_local, deadline)?;
+        forced.sort_by(|&a, &b| {
+            model
+                .interference_w(a, j)
+                .total_cmp(&model.interference_w(b, j))
+        });
+        // At load k at most k forced users sit on j: the others interfere.
+        let lowest = levels
+            .iter()
+            .map(|(k, _)| {
+                let outside = forced.len().saturating_sub(*k);
+                forced[..outside]
+                    .iter()
+                    .map(|&l| model.interference_w(l, j))
+                    .sum()
+            })
+            .collect();
+        let top: f64 = (0..n).map(|l| model.interference_w(l, j)).sum();
+        servers.push(Server {
+            levels,
+            lowest,
+            breaks: Vec::new(),
+            top,
+            scale: top.max(f64::MIN_POSITIVE),
+        });
+    }
+    Some(servers)
+}
+
+/// The interference at every server of an assignment, summed in user order as
+/// [`evaluate`] does (through the model's `interference_w`).
+fn interferences(model: &Model, a: &Assignment, m: usize) -> Vec<f64> {
+    let mut acc = vec![0.0; m];
+    for (l, c) in a.0.iter().enumerate() {
+        if let Some(s) = c.server {
+            for (j, x) in acc.iter_mut().enumerate() {
+                if j != s {
+                    *x += model.interference_w(l, j);
+                }
+            }
+        }
+    }
+    acc
+}
+
+/// The bucketed MIP of the current breakpoints, with each column's bucket.
+struct Built {
+    f: Formulation,
+    /// For each column, `(server, bucket)` of edge and level columns.
+    bucket: Vec<Option<(usize, usize)>>,
+}
+
+/// A count restriction of [`build`]: exactly `t` users offload; `sorted` as for
+/// [`least_at`].
+#[derive(Clone, Copy)]
+struct Count<'s> {
+    t: usize,
+    sorted: &'s [(Vec<f64>, Vec<f64>)],
+}
+
+fn build(inst: &Instance, model: &Model, servers: &[Server]) -> Result<Built> {
+    build_with(inst, model, servers, None, true)
+}
+
+fn build_with(
+    inst: &Instance,
+    model: &Model,
+    servers: &[Server],
+    count: Option<Count>,
+    binary_edges: bool,
+) -> Result<Built> {
+    let mut count_terms = Vec::new();
+    let n = inst.n_users();
+    let m = servers.len();
+    let mut vars = Vec::new();
+    let mut cost = Vec::new();
+    let mut bucket = Vec::new();
+    let mut user_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    for i in (0..n).filter(|&i| !inst.is_forced(i)) {
+        let (c, local) = model.best_local(i);
+        user_terms[i].push((vars.len(), 1.0));
+        vars.push(Var::Local {
+            user: i,
+            variant: c.variant,
+        });
+        cost.push(local);
+        bucket.push(None);
+    }
+    let mut rows = Vec::new();
+    // Edge columns of each server, to write the interference rows afterwards.
+    let mut edge_cols: Vec<Vec<(usize, usize)>> = vec![Vec::new(); m];
+    // Level columns of each server with the upper end of their bucket.
+    let mut level_cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m];
+    for (j, s) in servers.iter().enumerate() {
+        let buckets = s.buckets();
+        let y0 = vars.len();
+        vars.push(Var::Level { server: j, load: 0 });
+        cost.push(0.0);
+        bucket.push(None);
+        level_cols[j].push((y0, s.top));
+        let mut level_terms = vec![(y0, 1.0)];
+        for ((k, cands), &lo) in s.levels.iter().zip(&s.lowest) {
+            let lo = match count {
+                None => lo,
+                Some(c) => match least_at(&c.sorted[j].0, &c.sorted[j].1, *k, c.t) {
+                    Some(x) => x.max(lo),
+                    None => continue,
+                },
+            };
+            for (q, &(b_lo, b_hi)) in buckets.iter().enumerate() {
+                if b_hi < lo {
+                    continue;
+                }
+                let at = b_lo.max(lo);
+                let mut cols = Vec::new();
+                for c in cands {
+                    let choice = Choice::edge(j, c.variant);
+                    let cost_q =
+                        model.cost(c.user, choice, model.edge_delay(c.user, j, c.variant, *k, at));
+                    if c.keeps(cost_q) {
+                        cols.push((c.user, c.variant, cost_q));
+                    }
+                }
+                if cols.len() < *k {
+                    continue;
+                }
+                let y = vars.len();
+                vars.push(Var::Level { server: j, load: *k });
+                cost.push(0.0);
+                bucket.push(Some((j, q)));
+                level_terms.push((y, 1.0));
+                level_cols[j].push((y, b_hi));
+                count_terms.push((y, *k as f64));
+                let mut terms = Vec::with_capacity(cols.len() + 1);
+                for (user, variant, c) in cols {
+                    let col = vars.len();
+                    vars.push(Var::Edge {
+                        user,
+                        server: j,
+                        variant,
+                        load: *k,
+                    });
+                    cost.push(c);
+                    bucket.push(Some((j, q)));
+                    terms.push((col, 1.0));
+                    user_terms[user].push((col, 1.0));
+                    edge_cols[j].push((col, user));
+                }
+                terms.push((y, -(*k as f64)));
+                rows.push(Row {
+                    kind: RowKind::Load { server: j, load: *k },
+                    terms,
+                    sense: Sense::Eq,
+                    rhs: 0.0,
+                });
+                if vars.len() > MAX_COLUMNS {
+                    return Err(too_many_columns(inst));
+                }
+            }
+        }
+        rows.push(Row {
+            kind: RowKind::Level(j),
+            terms: level_terms,
+            sense: Sense::Eq,
+            rhs: 1.0,
+        });
+    }
+    for (j, s) in servers.iter().enumerate() {
+        let mut terms = Vec::new();
+        for (l, cols) in edge_cols.iter().enumerate() {
+            if l == j {
+                continue;
+            }
+            for &(col, user) in cols {
+                let w = model.interference_w(user, j) / s.scale;
+                if w > 0.0 {
+                    terms.push((col, w));
+                }
+            }
+        }
+        for &(y, hi) in &level_cols[j] {
+            terms.push((y, -hi / s.scale));
+        }
+        rows.push(Row {
+            kind: RowKind::Interference(j),
+            terms,
+            sense: Sense::Le,
+            rhs: 0.0,
+        });
+    }
+    if let Some(c) = count {
+        rows.push(Row {
+            kind: RowKind::Offloaded,
+            terms: count_terms,
+            sense: Sense::Eq,
+            rhs: c.t as f64,
+        });
+    }
+    let mut all_rows = Vec::with_capacity(n + rows.len());
+    for (i, mut terms) in user_terms.into_iter().enumerate() {
+        if terms.is_empty() {
+            return Err(Error::Infeasible(format!(
+                "user {i} must offload (uncertainty {} > tau = {}) but no server can take it",
+                inst.alpha(i),
+                inst.tau()
+            )));
+        }
+        terms.sort_unstable_by_key(|t| t.0);
+        all_rows.push(Row {
+            kind: RowKind::User(i),
+            terms,
+            sense: Sense::Eq,
+            rhs: 1.0,
+        });
+    }
+    all_rows.extend(rows);
+    Ok(Built {
+        f: Formulation {
+            vars,
+            cost,
+            rows: all_rows,
+            relaxation: false,
+            binary_edges,
+        },
+        bucket,
+    })
+}
+
+/// The columns of `a` in `b` (each server's load at the lowest bucket holding its
+/// interference), or `None` when some option of `a` is no column.
+fn start_columns(
+    b: &Built,
+    servers: &[Server],
+    a: &Assignment,
+    interf: &[f64],
+) -> Option<Vec<f64>> {
+    let m = servers.len();
+    let loads = a.loads(m);
+    // The bucket of each server: the first whose upper end holds its interference.
+    let chosen: Vec<usize> = servers
+        .iter()
+        .zip(interf)
+        .map(|(s, &p)| {
+            s.buckets()
+                .iter()
+                .position(|&(_, hi)| hi >= p)
+                .unwrap_or(s.breaks.len())
+        })
+        .collect();
+    let mut values = vec![0.0; b.f.vars.len()];
+    let mut used = vec![0usize; a.len()];
+    let mut level_set = vec![false; m];
+    for (c, v) in b.f.vars.iter().enumerate() {
+        let on = match (*v, b.bucket[c]) {
+            (Var::Local { user, variant }, _) => a.0[user] == Choice::local(variant),
+            (
+                Var::Edge {
+                    user,
+                    server,
+                    variant,
+                    load,
+                },
+                Some((_, q)),
+            ) => {
+                a.0[user] == Choice::edge(server, variant)
+                    && loads[server] == load
+                    && chosen[server] == q
+            }
+            (Var::Level { server, load: 0 }, None) => loads[server] == 0,
+            (Var::Level { server, load }, Some((_, q))) => {
+                loads[server] == load && chosen[server] == q
+            }
+            _ => false,
+        };
+        if on {
+            values[c] = 1.0;
+            match v.choice() {
+                Some((user, _)) => used[user] += 1,
+                None => {
+                    if let Var::Level { server, .. } = *v {
+                        level_set[server] = true;
+                    }
+                }
+            }
+        }
+    }
+    (used.iter().all(|&u| u == 1) && level_set.iter().all(|&s| s)).then_some(values)
+}
+
+/// The interference-aware bound and the best assignment found, refined until they
+/// meet, `limits.time_limit` passes or `params.max_rounds` MIPs were solved.
+///
+/// # Errors
+/// As [`super::run_highs`]; [`Error::Refused`] when even the first bucketed MIP
+/// exceeds [`MAX_COLUMNS`].
+pub fn solve(
+    inst: &Instance,
+    limits: &Limits,
+    start: Instant,
+    params: &Params,
+) -> Result<Bounded> {
+    match params.method {
+        Method::Count => solve_by_count(inst, limits, start, params),
+        Method::Buckets => solve_by_buckets(inst, limits, start, params),
+    }
+}
+
+/// The least interference server `j` can see at load `k` when exactly `t` users
+/// offload: the users elsewhere are `t - k` users, among them at least `(F - k)^+` of
+/// the `F` users that must offload; the least sum of their `P_l G_lj` takes the
+/// `(F - k)^+` smallest forced ones and then the smallest of all the others.
+/// `forced` and `free` are the `P_l G_lj` of the forced and the other users, each
+/// sorted increasing. `None` when `t < k` or `t - k` users cannot be found.
+fn least_at(forced: &[f64], free: &[f64], k: usize, t: usize) -> Option<f64> {
+    let outside = t.checked_sub(k)?;
+    let must = forced.len().saturating_sub(k);
+    if must > outside || outside > forced.len() + free.len() {
+        return None;
+    }
+    let mut sum: f64 = forced[..must].iter().sum();
+    let (mut a, mut b) = (must, 0);
+    for _ in must..outside {
+        let take_forced = match (forced.get(a), free.get(b)) {
+            (Some(x), Some(y)) => x <= y,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if take_forced {
+            sum += forced[a];
+            a += 1;
+        } else {
+            sum += free[b];
+            b += 1;
+        }
+    }
+    Some(sum)
+}
+
+/// The load-level MIP of exactly `t` offloaded users, costs at `I_lo(j, k, t)`.
+fn build_count(
+    inst: &Instance,
+    model: &Model,
+    servers: &[Server],
+    sorted: &[(Vec<f64>, Vec<f64>)],
+    t: usize,
+) -> Result<Option<Formulation>> {
+    let n = inst.n_users();
+    let mut vars = Vec::new();
+    let mut cost = Vec::new();
+    let mut user_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    for i in (0..n).filter(|&i| !inst.is_forced(i)) {
+        let (c, local) = model.best_local(i);
+        user_terms[i].push((vars.len(), 1.0));
+        vars.push(Var::Local {
+            user: i,
+            variant: c.variant,
+        });
+        cost.push(local);
+    }
+    let mut rows = Vec::new();
+    let mut count_terms = Vec::new();
+    for (j, s) in servers.iter().enumerate() {
+        let (forced, free) = &sorted[j];
+        let y0 = vars.len();
+        vars.push(Var::Level { server: j, load: 0 });
+        cost.push(0.0);
+        let mut level_terms = vec![(y0, 1.0)];
+        for (k, cands) in &s.levels {
+            let Some(lo) = least_at(forced, free, *k, t) else {
+                continue;
+            };
+            let mut cols = Vec::new();
+            for c in cands {
+                let choice = Choice::edge(j, c.variant);
+                let cost_t =
+                    model.cost(c.user, choice, model.edge_delay(c.user, j, c.variant, *k, lo));
+                if c.keeps(cost_t) {
+                    cols.push((c.user, c.variant, cost_t));
+                }
+            }
+            if cols.len() < *k {
+                continue;
+            }
+            let y = vars.len();
+            vars.push(Var::Level { server: j, load: *k });
+            cost.push(0.0);
+            level_terms.push((y, 1.0));
+            count_terms.push((y, *k as f64));
+            let mut terms = Vec::with_capacity(cols.len() + 1);
+            for (user, variant, c) in cols {
+                let col = vars.len();
+                vars.push(Var::Edge {
+                    user,
+                    server: j,
+                    variant,
+                    load: *k,
+                });
+                cost.push(c);
+                terms.push((col, 1.0));
+                user_terms[user].push((col, 1.0));
+            }
+            terms.push((y, -(*k as f64)));
+            rows.push(Row {
+                kind: RowKind::Load { server: j, load: *k },
+                terms,
+                sense: Sense::Eq,
+                rhs: 0.0,
+            });
+            if vars.len() > MAX_COLUMNS {
+                return Err(too_many_columns(inst));
+            }
+        }
+        rows.push(Row {
+            kind: RowKind::Level(j),
+            terms: level_terms,
+            sense: Sense::Eq,
+            rhs: 1.0,
+        });
+    }
+    // sum_j n_j = t, on the level columns only (given the levels, the users form a
+    // transportation problem again, so the edge columns need no integrality).
+    rows.push(Row {
+        kind: RowKind::Offloaded,
+        terms: count_terms,
+        sense: Sense::Eq,
+        rhs: t as f64,
+    });
+    let mut all_rows = Vec::with_capacity(n + rows.len());
+    for (i, mut terms) in user_terms.into_iter().enumerate() {
+        if terms.is_empty() {
+            // A forced user with no column at this count: no assignment offloads t.
+            return Ok(None);
+        }
+        terms.sort_unstable_by_key(|t| t.0);
+        all_rows.push(Row {
+            kind: RowKind::User(i),
+            terms,
+            sense: Sense::Eq,
+            rhs: 1.0,
+        });
+    }
+    all_rows.extend(rows);
+    Ok(Some(Formulation {
+        vars,
+        cost,
+        rows: all_rows,
+        relaxation: false,
+        binary_edges: false,
+    }))
+}
+
+/// [`Method::Count`]: every assignment offloads some number `t` of users, and for
+/// each `t` the MIP with costs at `I_lo(j, k, t)` bounds all of them from below, so
+/// the least of these bounds over `t` bounds (P). Counts are taken nearest the
+/// incumbent's first; each MIP is cut off at the incumbent (a count whose MIP has no
+/// solution below it cannot improve on it, and is bounded by it); a count the time
+/// limit leaves unsolved is bounded by the interference-free relaxation, solved
+/// first. Every MIP's answer is evaluated, improved by [`relocate`] and offered as
+/// incumbent.
+///
+/// # Errors
+/// As [`solve`].
+pub fn solve_by_count(
+    inst: &Instance,
+    limits: &Limits,
+    start: Instant,
+    params: &Params,
+) -> Result<Bounded> {
+    let model = Model::new(inst);
+    let (n, m) = (inst.n_users(), inst.n_servers());
+    let (mut best, mut best_obj, first_source) = incumbent(inst, limits, start)?;
+    let first_obj = best_obj;
+    let deadline = limits.time_limit.map(|t| start + t);
+    let Some(servers) = servers_of(inst, &model, deadline) else {
+        return Ok(stopped_early(best, best_obj, first_source, first_obj));
+    };
+    let sorted: Vec<(Vec<f64>, Vec<f64>)> = (0..m)
+        .map(|j| {
+            let (mut f, mut o): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+            for l in 0..n {
+                let w = model.interference_w(l, j);
+                if inst.is_forced(l) {
+                    f.push(w);
+                } else {
+                    o.push(w);
+                }
+            }
+            f.sort_by(f64::total_cmp);
+            o.sort_by(f64::total_cmp);
+            (f, o)
+        })
+        .collect();
+    let mut iterations = 0;
+    // The interference-free relaxation: the bound of every count left unsolved.
+    let relax = {
+        let f = super::formulate(inst, &super::MipConfig::default())?;
+        let solved = super::run_highs(&f, limits, start, None)?;
+        iterations += solved.iterations;
+        solved.dual_bound.unwrap_or(0.0)
+    };
+    let forced = (0..n).filter(|&i| inst.is_forced(i)).count();
+    let cap: usize = inst
+        .servers()
+        .iter()
+        .map(|s| s.max_users.map_or(n, |c| c.min(n)))
+        .sum::<usize>()
+        .min(n);
+    let t0 = best.offloaded();
+    let mut counts: Vec<usize> = (forced..=cap).collect();
+    counts.sort_by_key(|&t| (t.abs_diff(t0), t));
+    let mut bound_of: Vec<Option<f64>> = vec![None; cap + 1];
+    // Interior breakpoints of each count's refinement, per server.
+    let mut breaks_of: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); m]; cap + 1];
+    let inc_interf = interferences(&model, &best, m);
+    let scales: Vec<f64> = servers
+        .iter()
+        .zip(&inc_interf)
+        .map(|(s, &p)| if p > 0.0 { p } else { s.top.max(f64::MIN_POSITIVE) })
+        .collect();
+    let mut rounds = Vec::new();
+    let mut status = Status::Completed;
+    let mut stopped = "proven";
+    let options = HighsOptions::default();
+    for &t in &counts {
+        if timed_out(limits, start) {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+        let Some(f) = build_count(inst, &model, &servers, &sorted, t)? else {
+            bound_of[t] = Some(f64::INFINITY);
+            continue;
+        };
+        let cutoff = best_obj * (1.0 + 1e-9);
+        let solved = run_highs_with(
+            &f,
+            limits,
+            start,
+            None,
+            &HighsOptions {
+                cutoff: Some(cutoff),
+                ..options
+            },
+        )?;
+        iterations += solved.iterations;
+        let b = match solved.status {
+            HighsModelStatus::Optimal => solved.dual_bound.unwrap_or(relax).max(relax),
+            HighsModelStatus::Infeasible | HighsModelStatus::ObjectiveBound => cutoff,
+            HighsModelStatus::ReachedTimeLimit => solved.dual_bound.unwrap_or(relax).max(relax),
+            other => {
+                return Err(Error::SolverFailed {
+                    solver: NAME,
+                    reason: format!("HiGHS stopped with status {other:?} at count {t}"),
+                })
+            }
+        };
+        if let Some(values) = &solved.values {
+            let x = decode(&f, values, n)?;
+            let xi = interferences(&model, &x, m);
+            let loads = x.loads(m);
+            for j in 0..m {
+                if loads[j] > 0 {
+                    split_into(&mut breaks_of[t][j], xi[j], servers[j].top);
+                }
+            }
+            let improved = relocate(inst, &x, limits, start)?;
+            for cand in [x, improved] {
+                let e = evaluate(inst, &cand)?;
+                if e.feasible() && e.objective < best_obj {
+                    best = cand;
+                    best_obj = e.objective;
+                }
+            }
+        }
+        bound_of[t] = Some(b);
+        let overall = counts
+            .iter()
+            .map(|&u| bound_of[u].unwrap_or(relax))
+            .fold(f64::INFINITY, f64::min)
+            .min(best_obj);
+        let round = Round {
+            bound: overall,
+            incumbent: best_obj,
+            columns: f.vars.len(),
+            breakpoints: t,
+            elapsed_s: start.elapsed().as_secs_f64(),
+        };
+        if params.progress {
+            eprintln!(
+                "mip: {} count {:>4} ({}/{})  count bound {:.9}  bound {:.9}  incumbent {:.9}  gap {:.4} %  {:.1} s",
+                inst.name(),
+                t,
+                rounds.len() + 1,
+                counts.len(),
+                b,
+                overall,
+                best_obj,
+                100.0 * (best_obj - overall) / best_obj.abs().max(1e-300),
+                round.elapsed_s
+            );
+        }
+        rounds.push(round);
+        if solved.status == HighsModelStatus::ReachedTimeLimit {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+    }
+    // Refinement: the count whose bound is lowest gets interference buckets, split at
+    // its MIPs' answers, until every count's bound meets the incumbent.
+    let overall = |bound_of: &[Option<f64>], best_obj: f64| {
+        counts
+            .iter()
+            .map(|&u| bound_of[u].unwrap_or(relax))
+            .fold(f64::INFINITY, f64::min)
+            .min(best_obj)
+    };
+    let mut servers = servers;
+    let mut closed = vec![false; cap + 1];
+    while status == Status::Completed && params.refine && n <= params.refine_max_users {
+        if rounds.len() >= params.max_rounds {
+            status = Status::IterationLimit;
+            stopped = "round limit";
+            break;
+        }
+        if timed_out(limits, start) {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+        let open = counts
+            .iter()
+            .copied()
+            .filter(|&u| {
+                !closed[u]
+                    && bound_of[u].is_some_and(|b| b < best_obj && !approx_eq(b, best_obj))
+            })
+            .min_by(|&a, &b| {
+                bound_of[a]
+                    .unwrap_or(relax)
+                    .total_cmp(&bound_of[b].unwrap_or(relax))
+            });
+        let Some(t) = open else {
+            break;
+        };
+        for (s, b) in servers.iter_mut().zip(&breaks_of[t]) {
+            s.breaks.clone_from(b);
+        }
+        for (s, &sc) in servers.iter_mut().zip(&scales) {
+            s.scale = sc;
+        }
+        let built = match build_with(
+            inst,
+            &model,
+            &servers,
+            Some(Count { t, sorted: &sorted }),
+            params.binary_edges,
+        ) {
+            Ok(b) => b,
+            Err(Error::Refused { .. }) => {
+                closed[t] = true;
+                stopped = "size budget";
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let cutoff = best_obj * (1.0 + 1e-9);
+        let solved = run_highs_with(
+            &built.f,
+            limits,
+            start,
+            None,
+            &HighsOptions {
+                primal_feasibility_tolerance: Some(1e-9),
+                cutoff: Some(cutoff),
+                presolve_off: true,
+            },
+        )?;
+        iterations += solved.iterations;
+        let b = match solved.status {
+            HighsModelStatus::Optimal | HighsModelStatus::ReachedTimeLimit => {
+                solved.dual_bound.unwrap_or(relax)
+            }
+            HighsModelStatus::Infeasible | HighsModelStatus::ObjectiveBound => cutoff,
+            other => {
+                return Err(Error::SolverFailed {
+                    solver: NAME,
+                    reason: format!("HiGHS stopped with status {other:?} at count {t}"),
+                })
+            }
+        };
+        bound_of[t] = Some(bound_of[t].map_or(b, |old| old.max(b)));
+        let mut added = false;
+        if let Some(values) = &solved.values {
+            let xi = fractional_interferences(&model, &built.f, values, m);
+            let loads = fractional_loads(&built.f, values, m);
+            for j in 0..m {
+                if loads[j] > 0.5 {
+                    added |= split_into(&mut breaks_of[t][j], xi[j], servers[j].top);
+                }
+            }
+            if let Ok(x) = decode(&built.f, values, n) {
+                let improved = relocate(inst, &x, limits, start)?;
+                for cand in [x, improved] {
+                    let e = evaluate(inst, &cand)?;
+                    if e.feasible() && e.objective < best_obj {
+                        best = cand;
+                        best_obj = e.objective;
+                    }
+                }
+            }
+        }
+        if solved.status == HighsModelStatus::Optimal && !added {
+            closed[t] = true;
+        }
+        let now = overall(&bound_of, best_obj);
+        let round = Round {
+            bound: now,
+            incumbent: best_obj,
+            columns: built.f.vars.len(),
+            breakpoints: t,
+            elapsed_s: start.elapsed().as_secs_f64(),
+        };
+        if params.progress {
+            eprintln!(
+                "mip: {} refine count {:>4}  buckets {:>3}  count bound {:.9}  bound {:.9}  incumbent {:.9}  gap {:.4} %  {:.1} s",
+                inst.name(),
+                t,
+                breaks_of[t].iter().map(Vec::len).sum::<usize>(),
+                bound_of[t].unwrap_or(relax),
+                now,
+                best_obj,
+                100.0 * (best_obj - now) / best_obj.abs().max(1e-300),
+                round.elapsed_s
+            );
+        }
+        rounds.push(round);
+        if solved.status == HighsModelStatus::ReachedTimeLimit {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+    }
+    let bound = overall(&bound_of, best_obj);
+    if status == Status::Completed && !approx_eq(bound, best_obj) {
+        // The method ran out of refinements without a proof: no claim of optimality.
+        status = Status::IterationLimit;
+        stopped = if n <= params.refine_max_users && params.refine {
+            "every count closed without a proof"
+        } else {
+            "every count solved (no refinement at this size)"
+        };
+    }
+    Ok(Bounded {
+        assignment: best,
+        objective: best_obj,
+        status,
+        bound: Some(bound),
+        iterations,
+        diagnostics: Diagnostics {
+            first_incumbent: first_source,
+            first_incumbent_objective: first_obj,
+            rounds,
+            stopped,
+        },
+    })
+}
+
+/// [`Method::Buckets`].
+///
+/// # Errors
+/// As [`solve`].
+pub fn solve_by_buckets(
+    inst: &Instance,
+    limits: &Limits,
+    start: Instant,
+    params: &Params,
+) -> Result<Bounded> {
+    let model = Model::new(inst);
+    let (n, m) = (inst.n_users(), inst.n_servers());
+    let (mut best, mut best_obj, first_source) = incumbent(inst, limits, start)?;
+    let first_obj = best_obj;
+    let inc_interf = interferences(&model, &best, m);
+    let inc_loads = best.loads(m);
+    let deadline = limits.time_limit.map(|t| start + t);
+    let Some(mut servers) = servers_of(inst, &model, deadline) else {
+        return Ok(stopped_early(best, best_obj, first_source, first_obj));
+    };
+    for (j, s) in servers.iter_mut().enumerate() {
+        let p = inc_interf[j];
+        if inc_loads[j] > 0 && p > 0.0 {
+            s.scale = p;
+            s.split_below(p);
+            for &g in &params.grid {
+                s.split_below(p * g);
+            }
+        }
+    }
+    let mut bound: Option<f64> = None;
+    let mut rounds = Vec::new();
+    let mut iterations = 0;
+    let mut status = Status::IterationLimit;
+    let mut stopped = "round limit";
+    let options = HighsOptions {
+        primal_feasibility_tolerance: Some(1e-9),
+        cutoff: None,
+        presolve_off: true,
+    };
+    for _ in 0..params.max_rounds {
+        if timed_out(limits, start) {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+        let built = match build(inst, &model, &servers) {
+            Ok(b) => b,
+            Err(e @ Error::Refused { .. }) if !rounds.is_empty() => {
+                let _ = e;
+                stopped = "size budget";
+                break;
+            }
+            Err(e) => return Err(e),
+        };
+        let inc_interf = interferences(&model, &best, m);
+        let warm = start_columns(&built, &servers, &best, &inc_interf);
+        let solved = run_highs_with(&built.f, limits, start, warm.as_deref(), &options)?;
+        iterations += solved.iterations;
+        match solved.status {
+            HighsModelStatus::Optimal | HighsModelStatus::ReachedTimeLimit => {}
+            HighsModelStatus::Infeasible => {
+                return Err(Error::Infeasible(format!(
+                    "HiGHS proves the interference MIP of {} infeasible (caps cannot hold \
+                     the users that must offload)",
+                    inst.name()
+                )))
+            }
+            other => {
+                return Err(Error::SolverFailed {
+                    solver: NAME,
+                    reason: format!("HiGHS stopped with status {other:?}"),
+                })
+            }
+        }
+        if let Some(b) = solved.dual_bound {
+            bound = Some(bound.map_or(b, |old: f64| old.max(b)));
+        }
+        let mut added = false;
+        if let Some(values) = &solved.values {
+            let x = decode(&built.f, values, n)?;
+            let xi = interferences(&model, &x, m);
+            let loads = x.loads(m);
+            for j in 0..m {
+                if loads[j] > 0 {
+                    added |= servers[j].split_below(xi[j]);
+                }
+            }
+            let improved = relocate(inst, &x, limits, start)?;
+            for cand in [x, improved] {
+                let e = evaluate(inst, &cand)?;
+                if e.feasible() && e.objective < best_obj {
+                    best = cand;
+                    best_obj = e.objective;
+                }
+            }
+        }
+        let capped = bound.map(|b| b.min(best_obj));
+        let round = Round {
+            bound: capped.unwrap_or(f64::NEG_INFINITY),
+            incumbent: best_obj,
+            columns: built.f.vars.len(),
+            breakpoints: servers.iter().map(|s| s.breaks.len()).sum(),
+            elapsed_s: start.elapsed().as_secs_f64(),
+        };
+        if params.progress {
+            let gap = capped.map_or(f64::NAN, |b| (best_obj - b) / best_obj.abs().max(1e-300));
+            eprintln!(
+                "mip: {} round {:>3}  bound {:.9}  incumbent {:.9}  gap {:.4} %  columns {}  {:.1} s",
+                inst.name(),
+                rounds.len() + 1,
+                round.bound,
+                best_obj,
+                100.0 * gap,
+                round.columns,
+                round.elapsed_s
+            );
+        }
+        rounds.push(round);
+        if capped.is_some_and(|b| approx_eq(b, best_obj)) {
+            status = Status::Completed;
+            stopped = "proven";
+            break;
+        }
+        if solved.status == HighsModelStatus::ReachedTimeLimit || timed_out(limits, start) {
+            status = Status::TimeLimit;
+            stopped = "time limit";
+            break;
+        }
+        if !added {
+            // The MIP's answer is priced at its own interferences and still below the
+            // incumbent by more than the tolerance: only possible within HiGHS's
+            // feasibility tolerance. Stop rather than loop.
+            stopped = "no new breakpoint";
+            break;
+        }
+    }
+    Ok(Bounded {
+        assignment: best,
+        objective: best_obj,
+        status,
+        bound: bound.map(|b| b.min(best_obj)),
+        iterations,
+        diagnostics: Diagnostics {
+            first_incumbent: first_source,
+            first_incumbent_objective: first_obj,
+            rounds,
+            stopped,
+        },
+    })
+}
+
+fn stopped_early(best: Assignment, obj: f64, source: String, first: f64) -> Bounded {
+    Bounded {
+        assignment: best,
+        objective: obj,
+        status: Status::TimeLimit,
+        bound: None,
+        iterations: 0,
+        diagnostics: Diagnostics {
+            first_incumbent: source,
+            first_incumbent_objective: first,
+            rounds: Vec::new(),
+            stopped: "time limit",
+        },
+    }
+}
+
+/// The bound of one bucketed MIP whose interior breakpoints at server `j` are
+/// `fractions[j]` times `I_max_j` (fractions outside (0, 1) ignored), without
+/// refinement: for tests of monotonicity. `None` when HiGHS proves no bound.
+///
+/// # Errors
+/// As [`solve`].
+pub fn bound_with_breakpoints(inst: &Instance, fractions: &[Vec<f64>]) -> Result<Option<f64>> {
+    let model = Model::new(inst);
+    let Some(mut servers) = servers_of(inst, &model, None) else {
+        return Ok(None);
+    };
+    for (s, fs) in servers.iter_mut().zip(fractions) {
+        for &f in fs {
+            let p = f * s.top;
+            if p > 0.0 && p < s.top {
+                let at = s.breaks.partition_point(|&x| x < p);
+                if s.breaks.get(at) != Some(&p) {
+                    s.breaks.insert(at, p);
+                }
+            }
+        }
+    }
+    let built = build(inst, &model, &servers)?;
+    let options = HighsOptions {
+        primal_feasibility_tolerance: Some(1e-9),
+        cutoff: None,
+        presolve_off: true,
+    };
+    let solved = run_highs_with(&built.f, &Limits::default(), Instant::now(), None, &options)?;
+    Ok(solved.dual_bound)
+}
