@@ -63,6 +63,15 @@ for seed in 11 12 13 14 15; do
   gen seeds -n 50 -m 4 --seed "$seed" --no-interference
 done
 
+# seeds-int: the seed paper's own model (interference on), three seeds per N in
+# 30..120 (M = 4), so that gap tables with interference have class statistics; bounds
+# from `mip`'s interference-aware bound (docs/exact.md), best known from local-search.
+for n in 30 60 90 120; do
+  for seed in 11 12 13; do
+    gen seeds-int -n "$n" -m 4 --seed "$seed"
+  done
+done
+
 # adversarial: constructions where GOA is provably suboptimal (src/adversarial.rs).
 mkdir -p instances/adversarial
 $BIN adversarial regret -o instances/adversarial/regret-n2-m2.json
