@@ -28,6 +28,17 @@ pub enum Weights {
     Uniform,
 }
 
+impl Weights {
+    /// The name instance files use (`uncertainty`, `uniform`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Weights::Uncertainty => "uncertainty",
+            Weights::Uniform => "uniform",
+        }
+    }
+}
+
 /// One model variant on one side (e.g. an INT4 quantisation of the device model).
 ///
 /// A user's option is a location (device or a server) and a variant of the model there.

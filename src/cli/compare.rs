@@ -61,13 +61,13 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         match a.format {
             Format::Table => {
                 outln!(
-                    "## {} (N = {}, M = {}, tau = {}, interference {}, weights {:?})\n",
+                    "## {} (N = {}, M = {}, tau = {}, interference {}, weights {})\n",
                     inst.name(),
                     inst.n_users(),
                     inst.n_servers(),
                     inst.tau(),
                     if inst.interference() { "on" } else { "off" },
-                    inst.weights()
+                    inst.weights().name()
                 );
                 print_note(&c);
                 outln!(
