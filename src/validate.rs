@@ -105,10 +105,21 @@ pub fn num(v: f64) -> String {
 /// # Errors
 /// [`Error::InvalidField`] "must be a finite number" for NaN and infinities.
 pub fn finite(what: &'static str, field: impl FnOnce() -> String, v: f64) -> Result<f64> {
-    if v.is_finite() {
+    check(what, field, v, v.is_finite(), || "must be a finite number".into())
+}
+
+/// `v` when `ok`, else the field error with `rule` (the one shape of every check).
+fn check(
+    what: &'static str,
+    field: impl FnOnce() -> String,
+    v: f64,
+    ok: bool,
+    rule: impl FnOnce() -> String,
+) -> Result<f64> {
+    if ok {
         Ok(v)
     } else {
-        Err(Error::field(what, field(), num(v), "must be a finite number"))
+        Err(Error::field(what, field(), num(v), rule()))
     }
 }
 
@@ -117,16 +128,7 @@ pub fn finite(what: &'static str, field: impl FnOnce() -> String, v: f64) -> Res
 /// # Errors
 /// [`Error::InvalidField`] "must be a finite number > 0".
 pub fn positive(what: &'static str, field: impl FnOnce() -> String, v: f64) -> Result<f64> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::field(
-            what,
-            field(),
-            num(v),
-            "must be a finite number > 0",
-        ))
-    }
+    check(what, field, v, v.is_finite() && v > 0.0, || "must be a finite number > 0".into())
 }
 
 /// `v`, when it is a finite number >= 0.
@@ -134,16 +136,7 @@ pub fn positive(what: &'static str, field: impl FnOnce() -> String, v: f64) -> R
 /// # Errors
 /// [`Error::InvalidField`] "must be a finite number >= 0".
 pub fn non_negative(what: &'static str, field: impl FnOnce() -> String, v: f64) -> Result<f64> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::field(
-            what,
-            field(),
-            num(v),
-            "must be a finite number >= 0",
-        ))
-    }
+    check(what, field, v, v.is_finite() && v >= 0.0, || "must be a finite number >= 0".into())
 }
 
 /// `v`, when it is a finite number >= `min`.
@@ -156,16 +149,7 @@ pub fn at_least(
     v: f64,
     min: f64,
 ) -> Result<f64> {
-    if v.is_finite() && v >= min {
-        Ok(v)
-    } else {
-        Err(Error::field(
-            what,
-            field(),
-            num(v),
-            format!("must be a finite number >= {}", num(min)),
-        ))
-    }
+    check(what, field, v, v.is_finite() && v >= min, || format!("must be a finite number >= {}", num(min)))
 }
 
 /// `v`, when it lies in \[0, 1\].
@@ -173,11 +157,7 @@ pub fn at_least(
 /// # Errors
 /// [`Error::InvalidField`] "must lie in \[0, 1\]" (NaN included).
 pub fn unit(what: &'static str, field: impl FnOnce() -> String, v: f64) -> Result<f64> {
-    if (0.0..=1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(Error::field(what, field(), num(v), "must lie in [0, 1]"))
-    }
+    check(what, field, v, (0.0..=1.0).contains(&v), || "must lie in [0, 1]".into())
 }
 
 /// An integer count `n`, when it is at least `min`.
