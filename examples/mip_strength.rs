@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use llm_offload::solvers::mip::{Mip, MipConfig};
 use llm_offload::solver::Diagnostics;
+use llm_offload::solvers::mip::{Mip, MipConfig};
 use llm_offload::{Instance, Limits, Solver};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -12,7 +12,6 @@
 //!
 //! Run with `cargo run --example own_heuristic --features testkit`.
 
-
 use llm_offload::model::Model;
 use llm_offload::solvers::{exhaustive::Exhaustive, mip::Mip};
 use llm_offload::testkit::{check_feasible, check_not_below, check_optimal, instances, Shape};

@@ -12,8 +12,8 @@
 
 use std::path::PathBuf;
 
-use llm_offload::study::gaps::{summarize, Record};
 use llm_offload::plot::RenderOptions;
+use llm_offload::study::gaps::{summarize, Record};
 use llm_offload::study::scaling::{self, Timing};
 use llm_offload::study::{profiles, table};
 

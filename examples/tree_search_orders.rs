@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use llm_offload::sources::generate::{generate, GenConfig};
 use llm_offload::solvers::exhaustive::search_size;
 use llm_offload::solvers::tree_search::{Incumbent, Params, TreeSearch, UserOrder};
+use llm_offload::sources::generate::{generate, GenConfig};
 use llm_offload::{Limits, Solver};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -7,10 +7,10 @@ use std::ffi::CString;
 use std::path::Path;
 use std::time::Duration;
 
-use llm_offload::sources::generate::{generate, GenConfig};
 use llm_offload::solver::approx_eq;
 use llm_offload::solvers::exhaustive::Exhaustive;
 use llm_offload::solvers::mip::{self, export, formulate, Mip, MipConfig};
+use llm_offload::sources::generate::{generate, GenConfig};
 use llm_offload::{solvers, Error, Instance, Limits, Solver, Status};
 use proptest::prelude::*;
 
@@ -178,7 +178,10 @@ fn time_limit_returns_a_feasible_incumbent_or_a_clear_error() {
             Ok(out) => {
                 check_feasible(&inst, &out).unwrap();
                 assert_eq!(out.status(), Status::TimeLimit, "{cfg:?}");
-                assert!(out.bound_value().map_or(true, |b| b <= out.objective()), "{cfg:?}");
+                assert!(
+                    out.bound_value().map_or(true, |b| b <= out.objective()),
+                    "{cfg:?}"
+                );
             }
             Err(e) => {
                 assert!(
@@ -221,7 +224,10 @@ fn infeasible_caps_are_a_clear_error() {
     for caps in [&[0][..], &[1][..]] {
         let err = Instance::new(over_capacity(caps)).unwrap_err();
         assert!(matches!(err, Error::Infeasible(_)), "{err}");
-        assert!(err.to_string().contains("max_users") || err.to_string().contains("offload"), "{err}");
+        assert!(
+            err.to_string().contains("max_users") || err.to_string().contains("offload"),
+            "{err}"
+        );
     }
 }
 
@@ -252,7 +258,12 @@ fn size_guard_refuses_before_building() {
     .unwrap();
     assert!(mip::cost_evaluations(&inst) > mip::MAX_COST_EVALUATIONS);
     let started = std::time::Instant::now();
-    for s in [Mip::default(), Mip { config: MipConfig::plain() }] {
+    for s in [
+        Mip::default(),
+        Mip {
+            config: MipConfig::plain(),
+        },
+    ] {
         let err = s.solve(&inst, &Limits::default()).unwrap_err();
         assert!(matches!(err, Error::Refused { .. }), "{err}");
         let text = err.to_string();
@@ -279,9 +290,11 @@ fn time_limit_is_honoured_while_building() {
         ..Limits::default()
     };
     let deadline = std::time::Instant::now();
-    assert!(mip::formulate_until(&inst, &MipConfig::plain(), Some(deadline))
-        .unwrap()
-        .is_none());
+    assert!(
+        mip::formulate_until(&inst, &MipConfig::plain(), Some(deadline))
+            .unwrap()
+            .is_none()
+    );
     let out = Mip {
         config: MipConfig::plain(),
     }

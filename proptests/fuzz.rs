@@ -7,9 +7,9 @@
 //! persisted in `proptests/regressions/` like every other property test.
 
 use llm_offload::assignment::AssignmentFile;
-use llm_offload::sources::queries::QuerySet;
 use llm_offload::routing::optimum::optimum;
 use llm_offload::routing::Dialogues;
+use llm_offload::sources::queries::QuerySet;
 use llm_offload::{model, solvers, validate, Assignment, Instance, Limits};
 use proptest::prelude::*;
 
@@ -18,7 +18,8 @@ use crate::strategies::config;
 const INSTANCE: &str = include_str!("../instances/tiny/paper-n5-m3-s2.json");
 const DIALOGUES: &str = include_str!("../instances/dialogues/example.json");
 const QUERIES: &str = include_str!("../instances/queries/example.jsonl");
-const SOLUTION: &str = r#"{"algorithm": "goa", "objective": 1.5, "assignment": [0, null, 2, 1, null]}"#;
+const SOLUTION: &str =
+    r#"{"algorithm": "goa", "objective": 1.5, "assignment": [0, null, 2, 1, null]}"#;
 
 /// Cases per fuzz target: `FUZZ_CASES`, else a short run.
 fn cases() -> u32 {
@@ -55,12 +56,15 @@ fn numbers(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut k = 0;
     while k < b.len() {
-        let starts = b[k].is_ascii_digit() || (b[k] == b'-' && b.get(k + 1).is_some_and(u8::is_ascii_digit));
+        let starts =
+            b[k].is_ascii_digit() || (b[k] == b'-' && b.get(k + 1).is_some_and(u8::is_ascii_digit));
         let inside_word = k > 0 && (b[k - 1].is_ascii_alphanumeric() || b[k - 1] == b'_');
         if starts && !inside_word {
             let s = k;
             k += 1;
-            while k < b.len() && (b[k].is_ascii_digit() || matches!(b[k], b'.' | b'e' | b'E' | b'+' | b'-')) {
+            while k < b.len()
+                && (b[k].is_ascii_digit() || matches!(b[k], b'.' | b'e' | b'E' | b'+' | b'-'))
+            {
                 k += 1;
             }
             out.push((s, k));
@@ -160,7 +164,9 @@ fn read_instance(text: &str) -> Result<(), TestCaseError> {
         return Ok(());
     }
     for name in ["goa", "all-edge", "all-local"] {
-        let out = solvers::by_name(name).unwrap().solve(&inst, &Limits::default());
+        let out = solvers::by_name(name)
+            .unwrap()
+            .solve(&inst, &Limits::default());
         if let Ok(o) = out {
             prop_assert!(o.objective().is_finite(), "{name}: {}", o.objective());
             for u in &o.evaluation().users {

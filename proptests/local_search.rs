@@ -151,5 +151,8 @@ fn local_search_equals_exhaustive_on_tiny_instances_at_the_measured_rate() {
         }
     }
     eprintln!("local-search = exhaustive on {hits} of {total} tiny instances; misses {misses:?}");
-    assert!(hits * 100 >= total * 97, "{hits} of {total}; misses {misses:?}");
+    assert!(
+        hits * 100 >= total * 97,
+        "{hits} of {total}; misses {misses:?}"
+    );
 }

@@ -31,7 +31,10 @@ fn query_lines() -> impl Strategy<Value = QueryLine> {
         distribution.clone().prop_map(|c| (
             Some(
                 c.into_iter()
-                    .map(|(token, p)| TokenLogprob { token, logprob: p.ln() })
+                    .map(|(token, p)| TokenLogprob {
+                        token,
+                        logprob: p.ln()
+                    })
                     .collect()
             ),
             None,
@@ -142,8 +145,14 @@ fn bad_lines() -> impl Strategy<Value = (String, &'static str)> {
             (
                 QueryLine {
                     top_probs: Some(vec![
-                        TokenProb { token: "a".into(), prob: 0.9 },
-                        TokenProb { token: "b".into(), prob: 0.9 },
+                        TokenProb {
+                            token: "a".into(),
+                            prob: 0.9,
+                        },
+                        TokenProb {
+                            token: "b".into(),
+                            prob: 0.9,
+                        },
                     ]),
                     top_logprobs: None,
                     uncertainty: None,

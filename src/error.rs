@@ -204,7 +204,10 @@ mod tests {
             "invalid instance: `users[1].top_probs` = []: needs one"
         );
         let e = Error::field("query", "prompt_bits", "inf", "r");
-        assert!(e.within("x", "line").to_string().contains("`line.prompt_bits`"));
+        assert!(e
+            .within("x", "line")
+            .to_string()
+            .contains("`line.prompt_bits`"));
         assert!(matches!(
             Error::Infeasible("x".into()).within("y", "z"),
             Error::Infeasible(_)

@@ -11,11 +11,11 @@ use std::path::Path;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use crate::assignment::Choice;
 use crate::error::{Error, Result};
+use crate::model::{Delay, Model};
 use crate::uncertainty;
 use crate::validate;
-use crate::assignment::Choice;
-use crate::model::{Delay, Model};
 
 /// How the objective weighs each user's delay (SPEC 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -122,7 +122,6 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<f64>,
 }
-
 
 /// An edge server (SPEC 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -603,9 +602,9 @@ impl Instance {
     pub fn from_json(text: &str, context: &str) -> Result<Self> {
         let file: InstanceFile =
             serde_json::from_str(validate::strip_bom(text)).map_err(|error| Error::Json {
-            context: context.to_string(),
-            error,
-        })?;
+                context: context.to_string(),
+                error,
+            })?;
         let mut inst = Instance::new(file)?;
         if inst.name.is_empty() {
             inst.name = context.to_string();
@@ -823,14 +822,23 @@ mod tests {
         // Finite inputs whose local delay overflows.
         let j = tiny_json()
             .replace("\"local_flops\": 1e12", "\"local_flops\": 1e308")
-            .replace("\"local_flops_per_s\": 1e14", "\"local_flops_per_s\": 1e-300");
+            .replace(
+                "\"local_flops_per_s\": 1e14",
+                "\"local_flops_per_s\": 1e-300",
+            );
         let e = err(&j);
-        assert!(e.contains("users[0] on device_variants[0]") && e.contains("inf"), "{e}");
+        assert!(
+            e.contains("users[0] on device_variants[0]") && e.contains("inf"),
+            "{e}"
+        );
         // A subnormal gain: the rate underflows to zero, the upload is infinite.
         let e = err(&tiny_json().replace("[[1e-9]]", "[[5e-324]]"));
         assert!(e.contains("users[0] on servers[0].variants[0]"), "{e}");
         // Compute share so small that the edge compute time overflows.
-        let e = err(&tiny_json().replace("\"max_flops_per_user\": 1e15", "\"max_flops_per_user\": 1e-300"));
+        let e = err(&tiny_json().replace(
+            "\"max_flops_per_user\": 1e15",
+            "\"max_flops_per_user\": 1e-300",
+        ));
         assert!(e.contains("users[0] on servers[0]"), "{e}");
         // A penalty that overflows.
         let j = tiny_json().replace("{\"tau\": 0.5,", r#"{"tau": 0.5, "lambda": 1e300,
@@ -869,9 +877,16 @@ mod tests {
             .replace("\"uncertainty\": 0.7}", "\"uncertainty\": 0.7, \"p_correct_local\": 0.5}")
             .replace("{\"tau\": 0.5,", r#"{"tau": 0.5, "device_variants": [{"name": "a", "work_multiplier": 1, "accuracy_factor": 5}],"#);
         let e = Instance::from_json(&j, "t").unwrap_err().to_string();
-        assert!(e.contains("device_variants[0].accuracy_factor") && e.contains("2.5"), "{e}");
+        assert!(
+            e.contains("device_variants[0].accuracy_factor") && e.contains("2.5"),
+            "{e}"
+        );
         // A factor of 2 on a p_correct of 0.5 is a probability: accepted.
-        assert!(Instance::from_json(&j.replace("\"accuracy_factor\": 5", "\"accuracy_factor\": 2"), "t").is_ok());
+        assert!(Instance::from_json(
+            &j.replace("\"accuracy_factor\": 5", "\"accuracy_factor\": 2"),
+            "t"
+        )
+        .is_ok());
     }
 
     #[test]

@@ -78,9 +78,9 @@ pub mod plot;
 pub mod report;
 pub mod routing;
 pub mod solution;
-pub mod sources;
 pub mod solver;
 pub mod solvers;
+pub mod sources;
 pub mod stats;
 pub mod study;
 pub mod sweep;
@@ -92,7 +92,9 @@ pub mod validate;
 pub use assignment::{Assignment, Choice};
 pub use error::{Error, Result};
 pub use instance::Instance;
-pub use solver::{run, Answer, Bound, BoundKind, Budget, Limits, Outcome, Solver, Status, TOLERANCE};
+pub use solver::{
+    run, Answer, Bound, BoundKind, Budget, Limits, Outcome, Solver, Status, TOLERANCE,
+};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

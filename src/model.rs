@@ -207,7 +207,13 @@ impl<'a> Model<'a> {
     /// assignment makes it slower, by monotonicity, SPEC 2). Validation checks both, so
     /// that no assignment can produce an infinite, NaN or zero delay. O(1).
     #[must_use]
-    pub fn edge_delay_extremes(&self, i: usize, j: usize, v: usize, ceiling_w: f64) -> (Delay, Delay) {
+    pub fn edge_delay_extremes(
+        &self,
+        i: usize,
+        j: usize,
+        v: usize,
+        ceiling_w: f64,
+    ) -> (Delay, Delay) {
         (
             self.edge_delay(i, j, v, 1, 0.0),
             self.edge_delay(i, j, v, self.inst.n_users(), ceiling_w),
@@ -401,7 +407,9 @@ pub fn evaluate(inst: &Instance, a: &Assignment) -> Result<Evaluation> {
         comp += d.comp_s;
         local += d.local_s;
         acc = acc.zip(model.accuracy(i, c)).map(|(s, p)| s + p);
-        tokens = tokens.zip(inst.users()[i].output_tokens).map(|(s, t)| s + t);
+        tokens = tokens
+            .zip(inst.users()[i].output_tokens)
+            .map(|(s, t)| s + t);
         ppl = ppl.zip(model.variant(c).perplexity).map(|(s, p)| s + p);
         if c.server.is_none() && inst.is_forced(i) {
             violations.push(Violation::ForcedLocal {

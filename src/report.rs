@@ -179,7 +179,11 @@ pub fn comparison_latex(
     let objective: Vec<Cell> = outcomes
         .iter()
         .map(|o| {
-            let mark = if o.proven_optimal() { "$^{\\dagger}$" } else { "" };
+            let mark = if o.proven_optimal() {
+                "$^{\\dagger}$"
+            } else {
+                ""
+            };
             Cell::raw(format!("{:.6}{mark}", o.objective()))
         })
         .collect();
@@ -259,8 +263,8 @@ pub fn comparison_latex(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::generate::{generate, GenConfig};
     use crate::solver::Limits;
+    use crate::sources::generate::{generate, GenConfig};
 
     #[test]
     fn comparison_latex_is_booktabs_with_the_best_bold_and_optima_marked() {

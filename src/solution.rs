@@ -176,8 +176,8 @@ mod tests {
 
     #[test]
     fn minimal_file_reads() {
-        let f = SolutionFile::from_json(r#"{"assignment": [0, null], "note": "x"}"#, "s.json")
-            .unwrap();
+        let f =
+            SolutionFile::from_json(r#"{"assignment": [0, null], "note": "x"}"#, "s.json").unwrap();
         assert_eq!(f.assignment, vec![Some(0), None]);
         assert_eq!(f.objective, None);
     }

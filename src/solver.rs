@@ -10,7 +10,6 @@ use crate::error::Result;
 use crate::instance::Instance;
 use crate::model::{evaluate, Evaluation};
 
-
 /// The one tolerance of the toolkit, purely relative: two objective values are equal
 /// when they differ by at most `TOLERANCE * max(|a|, |b|)`. "Proven optimal" means
 /// `bound == objective` in this sense.
@@ -402,7 +401,10 @@ impl Outcome {
     /// Feasible and `bound == objective` within [`TOLERANCE`].
     #[must_use]
     pub fn proven_optimal(&self) -> bool {
-        self.evaluation.feasible() && self.bound.is_some_and(|b| approx_eq(b.value, self.objective()))
+        self.evaluation.feasible()
+            && self
+                .bound
+                .is_some_and(|b| approx_eq(b.value, self.objective()))
     }
     /// Wall time (s), measured by [`run`].
     #[must_use]
@@ -441,7 +443,10 @@ impl Outcome {
         let assignment = file.assignment()?;
         let evaluation = evaluate(inst, &assignment)?;
         Ok(Outcome {
-            algorithm: file.algorithm.clone().unwrap_or_else(|| "given".to_string()),
+            algorithm: file
+                .algorithm
+                .clone()
+                .unwrap_or_else(|| "given".to_string()),
             version: file.version.clone(),
             instance: inst.name().to_string(),
             assignment,
@@ -572,7 +577,9 @@ pub fn run<S: Solver + ?Sized>(solver: &S, inst: &Instance, limits: &Limits) -> 
                 reason: format!("reported the bound {}", b.value),
             })
         }
-        Some(b) if evaluation.feasible() && b.value > objective && !approx_eq(b.value, objective) => {
+        Some(b)
+            if evaluation.feasible() && b.value > objective && !approx_eq(b.value, objective) =>
+        {
             return Err(crate::Error::SolverFailed {
                 solver: solver.name(),
                 reason: format!(
@@ -641,7 +648,10 @@ mod tests {
     fn run_evaluates_and_derives_optimality() {
         let inst = inst();
         let out = Claims(1.0).solve(&inst, &Limits::default()).unwrap();
-        assert_eq!(out.objective(), evaluate(&inst, out.assignment()).unwrap().objective);
+        assert_eq!(
+            out.objective(),
+            evaluate(&inst, out.assignment()).unwrap().objective
+        );
         assert!(out.proven_optimal());
         assert_eq!(out.algorithm(), "claims");
         assert_eq!(out.seed(), None);

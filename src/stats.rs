@@ -26,7 +26,9 @@ pub const NORMAL_BEYOND_DOF: f64 = 1e5;
 pub fn t_quantile(p: f64, dof: f64) -> f64 {
     assert!(p > 0.0 && p < 1.0, "a quantile needs 0 < p < 1, got {p}");
     if dof > NORMAL_BEYOND_DOF {
-        return Normal::new(0.0, 1.0).expect("standard normal").inverse_cdf(p);
+        return Normal::new(0.0, 1.0)
+            .expect("standard normal")
+            .inverse_cdf(p);
     }
     StudentsT::new(0.0, 1.0, dof)
         .expect("Student's t needs dof > 0")

@@ -28,11 +28,11 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::sources::generate::{generate, generate_with_queries, GenConfig, Scenario};
 use crate::instance::{Instance, Weights};
-use crate::sources::queries::QuerySet;
 use crate::solver::{Limits, Solver};
 use crate::solvers;
+use crate::sources::generate::{generate, generate_with_queries, GenConfig, Scenario};
+use crate::sources::queries::QuerySet;
 
 pub mod authors;
 mod output;

@@ -205,11 +205,17 @@ pub fn check_feasible(inst: &Instance, out: &Outcome) -> Result<(), String> {
     if !approx_eq(e.objective, out.objective()) {
         return Err(format!(
             "{}: reported objective {} but the assignment evaluates to {}",
-            out.algorithm(), out.objective(), e.objective
+            out.algorithm(),
+            out.objective(),
+            e.objective
         ));
     }
     if !e.feasible() {
-        return Err(format!("{}: infeasible: {:?}", out.algorithm(), e.violations));
+        return Err(format!(
+            "{}: infeasible: {:?}",
+            out.algorithm(),
+            e.violations
+        ));
     }
     Ok(())
 }
@@ -223,7 +229,8 @@ pub fn check_not_below(out: &Outcome, optimum: f64) -> Result<(), String> {
     if out.objective() < optimum && !approx_eq(out.objective(), optimum) {
         return Err(format!(
             "{}: objective {} below the proven optimum {optimum}",
-            out.algorithm(), out.objective()
+            out.algorithm(),
+            out.objective()
         ));
     }
     if let Some(b) = out.bound_value() {
@@ -247,7 +254,8 @@ pub fn check_optimal(out: &Outcome, optimum: f64) -> Result<(), String> {
     } else {
         Err(format!(
             "{}: objective {} but the optimum is {optimum}",
-            out.algorithm(), out.objective()
+            out.algorithm(),
+            out.objective()
         ))
     }
 }

@@ -326,10 +326,13 @@ mod tests {
         };
         // llama.cpp prob 5.0
         let e = alpha_from_candidates(&c(&[("x", 5.0)]), Scale::Prob, 10).unwrap_err();
-        assert!(e.to_string().contains("[0]") && e.to_string().contains('5'), "{e}");
+        assert!(
+            e.to_string().contains("[0]") && e.to_string().contains('5'),
+            "{e}"
+        );
         // two candidates of log-probability 0 sum to 2
-        let e = alpha_from_candidates(&c(&[("a", 0.0), ("b", 0.0)]), Scale::LogProb, 10)
-            .unwrap_err();
+        let e =
+            alpha_from_candidates(&c(&[("a", 0.0), ("b", 0.0)]), Scale::LogProb, 10).unwrap_err();
         assert!(e.to_string().contains("at most 1"), "{e}");
         // the same, merged into one string, is refused too
         assert!(alpha_from_candidates(&c(&[("a", 0.0), (" A", 0.0)]), Scale::LogProb, 10).is_err());
@@ -337,7 +340,9 @@ mod tests {
         assert!(alpha_from_probs(&[0.9, 0.9, 0.9], 10).is_err());
         assert!(alpha_from_probs(&[1e-300, 1e-300], 10).is_err());
         // rounded log-probabilities slightly above 1 in total are accepted
-        assert!(alpha_from_candidates(&c(&[("a", -0.0001), ("b", -9.0)]), Scale::LogProb, 10).is_ok());
+        assert!(
+            alpha_from_candidates(&c(&[("a", -0.0001), ("b", -9.0)]), Scale::LogProb, 10).is_ok()
+        );
         let e = alpha_from_candidates(&c(&[("a", 0.5)]), Scale::LogProb, 10).unwrap_err();
         assert!(e.to_string().contains("[0].logprob"), "{e}");
     }

@@ -105,7 +105,9 @@ pub fn num(v: f64) -> String {
 /// # Errors
 /// [`Error::InvalidField`] "must be a finite number" for NaN and infinities.
 pub fn finite(what: &'static str, field: impl FnOnce() -> String, v: f64) -> Result<f64> {
-    check(what, field, v, v.is_finite(), || "must be a finite number".into())
+    check(what, field, v, v.is_finite(), || {
+        "must be a finite number".into()
+    })
 }
 
 /// `v` when `ok`, else the field error with `rule` (the one shape of every check).
@@ -128,7 +130,9 @@ fn check(
 /// # Errors
 /// [`Error::InvalidField`] "must be a finite number > 0".
 pub fn positive(what: &'static str, field: impl FnOnce() -> String, v: f64) -> Result<f64> {
-    check(what, field, v, v.is_finite() && v > 0.0, || "must be a finite number > 0".into())
+    check(what, field, v, v.is_finite() && v > 0.0, || {
+        "must be a finite number > 0".into()
+    })
 }
 
 /// `v`, when it is a finite number >= 0.
@@ -136,7 +140,9 @@ pub fn positive(what: &'static str, field: impl FnOnce() -> String, v: f64) -> R
 /// # Errors
 /// [`Error::InvalidField`] "must be a finite number >= 0".
 pub fn non_negative(what: &'static str, field: impl FnOnce() -> String, v: f64) -> Result<f64> {
-    check(what, field, v, v.is_finite() && v >= 0.0, || "must be a finite number >= 0".into())
+    check(what, field, v, v.is_finite() && v >= 0.0, || {
+        "must be a finite number >= 0".into()
+    })
 }
 
 /// `v`, when it is a finite number >= `min`.
@@ -149,7 +155,9 @@ pub fn at_least(
     v: f64,
     min: f64,
 ) -> Result<f64> {
-    check(what, field, v, v.is_finite() && v >= min, || format!("must be a finite number >= {}", num(min)))
+    check(what, field, v, v.is_finite() && v >= min, || {
+        format!("must be a finite number >= {}", num(min))
+    })
 }
 
 /// `v`, when it lies in \[0, 1\].
@@ -157,7 +165,9 @@ pub fn at_least(
 /// # Errors
 /// [`Error::InvalidField`] "must lie in \[0, 1\]" (NaN included).
 pub fn unit(what: &'static str, field: impl FnOnce() -> String, v: f64) -> Result<f64> {
-    check(what, field, v, (0.0..=1.0).contains(&v), || "must lie in [0, 1]".into())
+    check(what, field, v, (0.0..=1.0).contains(&v), || {
+        "must lie in [0, 1]".into()
+    })
 }
 
 /// An integer count `n`, when it is at least `min`.

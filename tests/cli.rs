@@ -181,7 +181,11 @@ fn unknown_solver_and_missing_file() {
     ] {
         let o = run(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains("unknown solver `nope`"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("unknown solver `nope`"),
+            "{}",
+            stderr(&o)
+        );
     }
     let o = run(&["solve", "/nonexistent/x.json"]);
     assert_eq!(o.status.code(), Some(1));
@@ -555,7 +559,11 @@ fn check_with_a_wrong_claimed_objective_exits_3() {
 #[test]
 fn range_errors_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(&dir, "range.json", &with("/users/0/uncertainty", 1.3.into()));
+    let p = write(
+        &dir,
+        "range.json",
+        &with("/users/0/uncertainty", 1.3.into()),
+    );
     for cmd in ["solve", "compare"] {
         let o = run(&[cmd, p.to_str().unwrap()]);
         let err = stderr(&o);
@@ -595,7 +603,10 @@ fn family_names_resolve_from_any_directory() {
 
 #[test]
 fn poa_header_uses_command_line_names_and_statuses_are_snake_case() {
-    let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/instances/tiny/paper-n4-m2-s1.json");
+    let tiny = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/instances/tiny/paper-n4-m2-s1.json"
+    );
     let o = run(&["poa", tiny, "--max-rounds", "1"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
@@ -610,7 +621,10 @@ fn poa_header_uses_command_line_names_and_statuses_are_snake_case() {
 
 #[test]
 fn compare_json_has_gap_and_reference() {
-    let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/instances/tiny/paper-n4-m2-s1.json");
+    let tiny = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/instances/tiny/paper-n4-m2-s1.json"
+    );
     let o = run(&["compare", tiny, "-a", "goa,exhaustive", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -625,7 +639,10 @@ fn compare_json_has_gap_and_reference() {
     // Heuristics alone: gaps to the best objective found, said so.
     let o = run(&["compare", tiny, "-a", "goa,all-local"]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("gaps are to the best objective found"), "{out}");
+    assert!(
+        out.contains("gaps are to the best objective found"),
+        "{out}"
+    );
     assert!(out.contains("gap %"), "{out}");
 }
 
@@ -671,10 +688,16 @@ fn scaling_compares_with_the_solvers_own_stated_complexity() {
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
     let goa = fit("goa");
-    assert!(goa.contains("the stated O(N^3 M^2) of `goa` has 3 here"), "{goa}");
+    assert!(
+        goa.contains("the stated O(N^3 M^2) of `goa` has 3 here"),
+        "{goa}"
+    );
     let local = fit("all-local");
     assert!(!local.contains("O(N^3 M^2)"), "{local}");
-    assert!(local.contains("`all-local` states no complexity"), "{local}");
+    assert!(
+        local.contains("`all-local` states no complexity"),
+        "{local}"
+    );
 }
 
 #[test]

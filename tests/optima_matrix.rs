@@ -15,8 +15,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use llm_offload::solver::approx_eq;
-use llm_offload::testkit::{check_feasible, check_not_below, check_optimal};
 use llm_offload::study::optima;
+use llm_offload::testkit::{check_feasible, check_not_below, check_optimal};
 use llm_offload::{solvers, Error, Instance, Limits, Status};
 
 /// Largest search space (M + 1)^N on which exact solvers are run here.

@@ -23,7 +23,10 @@ fn text(b: &[u8]) -> String {
 /// No panic and no signal: the process exited with a code.
 fn exited_cleanly(o: &Output, what: &str) {
     let err = text(&o.stderr);
-    assert!(o.status.code().is_some(), "{what}: killed by a signal\n{err}");
+    assert!(
+        o.status.code().is_some(),
+        "{what}: killed by a signal\n{err}"
+    );
     assert!(!err.contains("panicked"), "{what}: {err}");
 }
 
@@ -106,7 +109,12 @@ fn time_limits_out_of_range_are_usage_errors_not_panics() {
 fn negative_values_reach_the_options_own_check() {
     for args in [
         vec!["generate", "--users", "-1"],
-        vec!["solve", "instances/tiny/paper-n4-m2-s1.json", "--threads", "-2"],
+        vec![
+            "solve",
+            "instances/tiny/paper-n4-m2-s1.json",
+            "--threads",
+            "-2",
+        ],
         vec!["table", "instances/tiny", "--jobs", "-1"],
     ] {
         let err = fails(&args, 2, &["invalid value '-"]);
@@ -118,7 +126,12 @@ fn negative_values_reach_the_options_own_check() {
 fn meaningless_settings_are_refused() {
     let d = "instances/dialogues/example.json";
     fails(
-        &["poa", "instances/tiny/paper-n4-m2-s1.json", "--max-rounds", "0"],
+        &[
+            "poa",
+            "instances/tiny/paper-n4-m2-s1.json",
+            "--max-rounds",
+            "0",
+        ],
         2,
         &["--max-rounds"],
     );
@@ -135,7 +148,11 @@ fn meaningless_settings_are_refused() {
         &["--users", "two distinct"],
     );
     // Two sizes and one M leave no degree of freedom for the fit either.
-    fails(&["scaling", "-a", "goa", "-n", "25,50"], 2, &["coefficients"]);
+    fails(
+        &["scaling", "-a", "goa", "-n", "25,50"],
+        2,
+        &["coefficients"],
+    );
     fails(
         &["gen-dialogues", "--mean-output-tokens", "1e10"],
         2,
@@ -163,10 +180,22 @@ fn inputs_whose_delays_overflow_or_underflow_are_refused() {
     }
     sum["tau"] = 1.0.into();
     for (name, inst, needles) in [
-        ("local", local.to_string(), vec!["users[0] on device_variants[0]", "local delay"]),
+        (
+            "local",
+            local.to_string(),
+            vec!["users[0] on device_variants[0]", "local delay"],
+        ),
         // a subnormal gain: the rate underflows to 0, the upload takes forever
-        ("gain", with("/gain/0/1", 5e-324.into()), vec!["users[0] on servers[1]", "finite number > 0"]),
-        ("edge", edge_work.to_string(), vec!["on servers[0]", "compute inf s"]),
+        (
+            "gain",
+            with("/gain/0/1", 5e-324.into()),
+            vec!["users[0] on servers[1]", "finite number > 0"],
+        ),
+        (
+            "edge",
+            edge_work.to_string(),
+            vec!["on servers[0]", "compute inf s"],
+        ),
         ("sum", sum.to_string(), vec!["overflows"]),
     ] {
         let p = write(dir.path(), &format!("{name}.json"), &inst);
@@ -193,9 +222,21 @@ fn probabilities_are_checked_where_they_enter() {
         inst.to_string()
     };
     for (name, inst, needles) in [
-        ("sum27", probs(serde_json::json!([0.9, 0.9, 0.9])), vec!["users[0].top_probs", "2.7", "at most 1"]),
-        ("tiny", probs(serde_json::json!([1e-300, 1e-300])), vec!["users[0].top_probs", "2e-300", "mass"]),
-        ("entry", probs(serde_json::json!([0.5, 1.5])), vec!["users[0].top_probs[1]", "1.5"]),
+        (
+            "sum27",
+            probs(serde_json::json!([0.9, 0.9, 0.9])),
+            vec!["users[0].top_probs", "2.7", "at most 1"],
+        ),
+        (
+            "tiny",
+            probs(serde_json::json!([1e-300, 1e-300])),
+            vec!["users[0].top_probs", "2e-300", "mass"],
+        ),
+        (
+            "entry",
+            probs(serde_json::json!([0.5, 1.5])),
+            vec!["users[0].top_probs[1]", "1.5"],
+        ),
     ] {
         let p = write(dir.path(), &format!("{name}.json"), &inst);
         fails(&["solve", s(&p)], 1, &needles);
@@ -210,7 +251,11 @@ fn probabilities_are_checked_where_they_enter() {
     fails(
         &["solve", s(&p)],
         1,
-        &["servers[1].variants[1].accuracy_factor", "= 5", "p_correct_edge"],
+        &[
+            "servers[1].variants[1].accuracy_factor",
+            "= 5",
+            "p_correct_edge",
+        ],
     );
     // Completion responses: a llama.cpp prob of 5, two candidates of logprob 0.
     let responses = [
@@ -219,7 +264,11 @@ fn probabilities_are_checked_where_they_enter() {
     ];
     for (k, r) in responses.iter().enumerate() {
         let p = write(dir.path(), &format!("resp{k}.jsonl"), r);
-        fails(&["uncertainty", s(&p)], 1, &[format!("{}:1", s(&p)).as_str()]);
+        fails(
+            &["uncertainty", s(&p)],
+            1,
+            &[format!("{}:1", s(&p)).as_str()],
+        );
     }
     // Queries: top_probs summing to 1.8.
     let q = r#"{"prompt_tokens": 10, "top_probs": [{"token": "a", "prob": 0.9}, {"token": "b", "prob": 0.9}], "local_flops": 1e12, "edge_flops": 8e12}"#;
@@ -234,9 +283,11 @@ fn probabilities_are_checked_where_they_enter() {
 #[test]
 fn queries_errors_name_the_queries_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let good_q = r#"{"prompt_tokens": 10, "uncertainty": 0.3, "local_flops": 1e12, "edge_flops": 8e12}"#;
+    let good_q =
+        r#"{"prompt_tokens": 10, "uncertainty": 0.3, "local_flops": 1e12, "edge_flops": 8e12}"#;
     // prompt_tokens 1e308 overflows to infinite bits.
-    let big = r#"{"prompt_tokens": 1e308, "uncertainty": 0.3, "local_flops": 1e12, "edge_flops": 8e12}"#;
+    let big =
+        r#"{"prompt_tokens": 1e308, "uncertainty": 0.3, "local_flops": 1e12, "edge_flops": 8e12}"#;
     let p = write(dir.path(), "q.jsonl", &format!("{good_q}\n\n{big}\n"));
     fails(
         &["generate", "--queries", s(&p), "--users", "3"],
@@ -268,7 +319,9 @@ fn a_byte_order_mark_is_accepted_in_every_format() {
     let q = write(
         dir.path(),
         "q.jsonl",
-        &bom(r#"{"prompt_tokens": 10, "uncertainty": 0.3, "local_flops": 1e12, "edge_flops": 8e12}"#),
+        &bom(
+            r#"{"prompt_tokens": 10, "uncertainty": 0.3, "local_flops": 1e12, "edge_flops": 8e12}"#,
+        ),
     );
     let o = run(&["generate", "--queries", s(&q), "--users", "2"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -279,7 +332,9 @@ fn a_byte_order_mark_is_accepted_in_every_format() {
     let resp = write(
         dir.path(),
         "r.jsonl",
-        &bom(r#"{"completion_probabilities":[{"probs":[{"tok_str":"x","prob":0.6},{"tok_str":"y","prob":0.3}]}]}"#),
+        &bom(
+            r#"{"completion_probabilities":[{"probs":[{"tok_str":"x","prob":0.6},{"tok_str":"y","prob":0.3}]}]}"#,
+        ),
     );
     let o = run(&["uncertainty", s(&resp)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -291,7 +346,11 @@ fn a_byte_order_mark_is_accepted_in_every_format() {
 #[test]
 fn long_numbers_print_compactly() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "x.json", &with("/users/0/prompt_bits", (-3.14e297).into()));
+    let p = write(
+        dir.path(),
+        "x.json",
+        &with("/users/0/prompt_bits", (-3.14e297).into()),
+    );
     let err = fails(&["solve", s(&p)], 1, &["-3.14e297"]);
     assert!(err.len() < 200, "{err}");
 }
@@ -299,13 +358,25 @@ fn long_numbers_print_compactly() {
 #[test]
 fn exhaustive_says_raise_it_only_when_that_can_help() {
     let err = fails(
-        &["solve", "instances/paper/paper-n120-m4-s1.json", "--algo", "exhaustive"],
+        &[
+            "solve",
+            "instances/paper/paper-n120-m4-s1.json",
+            "--algo",
+            "exhaustive",
+        ],
         1,
         &["no --max-enumeration can hold"],
     );
     assert!(!err.contains("raise it"), "{err}");
     let err = fails(
-        &["solve", "instances/tiny/paper-n8-m2-s4.json", "--algo", "exhaustive", "--max-enumeration", "2"],
+        &[
+            "solve",
+            "instances/tiny/paper-n8-m2-s4.json",
+            "--algo",
+            "exhaustive",
+            "--max-enumeration",
+            "2",
+        ],
         1,
         &["raise it"],
     );
@@ -318,8 +389,16 @@ fn exhaustive_says_raise_it_only_when_that_can_help() {
 fn duplicate_keys_in_a_solution_file_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let inst = write(dir.path(), "i.json", &good().to_string());
-    let sol = write(dir.path(), "s.json", r#"{"assignment": [0, 1], "assignment": [null, null]}"#);
-    fails(&["check", s(&inst), s(&sol)], 1, &["duplicate field `assignment`"]);
+    let sol = write(
+        dir.path(),
+        "s.json",
+        r#"{"assignment": [0, 1], "assignment": [null, null]}"#,
+    );
+    fails(
+        &["check", s(&inst), s(&sol)],
+        1,
+        &["duplicate field `assignment`"],
+    );
 }
 
 // ---- outputs checked before any work, never equal to an input ----
@@ -331,17 +410,38 @@ fn outputs_never_overwrite_inputs() {
     let inst = write(dir.path(), "a.json", &inst_text);
     fails(&["solve", s(&inst), "-o", s(&inst)], 1, &["also an input"]);
     assert_eq!(std::fs::read_to_string(&inst).unwrap(), inst_text);
-    fails(&["table", s(&inst), "-a", "goa", "-r", s(&inst)], 1, &["also an input"]);
+    fails(
+        &["table", s(&inst), "-a", "goa", "-r", s(&inst)],
+        1,
+        &["also an input"],
+    );
     assert_eq!(std::fs::read_to_string(&inst).unwrap(), inst_text);
     // A directory input: its instance files are inputs too.
-    fails(&["table", s(dir.path()), "-a", "goa", "-o", s(&inst)], 1, &["also an input"]);
+    fails(
+        &["table", s(dir.path()), "-a", "goa", "-o", s(&inst)],
+        1,
+        &["also an input"],
+    );
     assert_eq!(std::fs::read_to_string(&inst).unwrap(), inst_text);
     let r = dir.path().join("r.csv");
-    fails(&["table", s(&inst), "-a", "goa", "-r", s(&r), "-o", s(&r)], 1, &["same file"]);
-    fails(&["export-mip", s(&inst), "-o", s(&inst)], 1, &["also an input"]);
-    let q_text = r#"{"prompt_tokens": 10, "uncertainty": 0.3, "local_flops": 1e12, "edge_flops": 8e12}"#;
+    fails(
+        &["table", s(&inst), "-a", "goa", "-r", s(&r), "-o", s(&r)],
+        1,
+        &["same file"],
+    );
+    fails(
+        &["export-mip", s(&inst), "-o", s(&inst)],
+        1,
+        &["also an input"],
+    );
+    let q_text =
+        r#"{"prompt_tokens": 10, "uncertainty": 0.3, "local_flops": 1e12, "edge_flops": 8e12}"#;
     let q = write(dir.path(), "q.jsonl", q_text);
-    fails(&["generate", "--users", "3", "--queries", s(&q), "-o", s(&q)], 1, &["also an input"]);
+    fails(
+        &["generate", "--users", "3", "--queries", s(&q), "-o", s(&q)],
+        1,
+        &["also an input"],
+    );
     assert_eq!(std::fs::read_to_string(&q).unwrap(), q_text);
 }
 
@@ -355,7 +455,12 @@ fn unwritable_outputs_fail_before_solving() {
         &["/proc/x", "cannot be created"],
     );
     fails(
-        &["solve", "instances/tiny/paper-n4-m2-s1.json", "-o", "/proc/x/y"],
+        &[
+            "solve",
+            "instances/tiny/paper-n4-m2-s1.json",
+            "-o",
+            "/proc/x/y",
+        ],
         1,
         &["/proc/x/y"],
     );
@@ -375,7 +480,14 @@ fn a_file_that_is_not_a_results_file_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let notes = write(dir.path(), "notes.txt", "my notes\nline two\nline three");
     fails(
-        &["table", "instances/tiny/paper-n4-m2-s1.json", "-a", "goa", "-r", s(&notes)],
+        &[
+            "table",
+            "instances/tiny/paper-n4-m2-s1.json",
+            "-a",
+            "goa",
+            "-r",
+            s(&notes),
+        ],
         1,
         &["not a results file", "untouched"],
     );
@@ -400,7 +512,11 @@ fn results_rows_with_non_finite_answers_are_not_resumed() {
     cells[col] = "NaN".into();
     lines[1] = cells.join(",");
     std::fs::write(&r, lines.join("\n") + "\n").unwrap();
-    fails(&["table", inst, "-a", "goa", "-r", s(&r)], 1, &[":2:", "objective = NaN"]);
+    fails(
+        &["table", inst, "-a", "goa", "-r", s(&r)],
+        1,
+        &[":2:", "objective = NaN"],
+    );
 }
 
 #[test]
@@ -419,7 +535,9 @@ fn optima_rows_with_best_known_below_their_bound_are_refused() {
     cells[known] = (b * 0.5).to_string();
     lines[row] = cells.join(",");
     let p = write(dir.path(), "o.csv", &(lines.join("\n") + "\n"));
-    let err = llm_offload::study::optima::load(&p).unwrap_err().to_string();
+    let err = llm_offload::study::optima::load(&p)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("below its own best_bound"), "{err}");
     assert!(err.contains(&format!(":{}:", row + 1)), "{err}");
 }
@@ -451,7 +569,11 @@ fn two_concurrent_table_runs_share_one_results_file() {
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     for o in [&a, &b] {
         exited_cleanly(o, "concurrent table");
-        assert!(o.status.code() == Some(0) || o.status.code() == Some(4), "{}", text(&o.stderr));
+        assert!(
+            o.status.code() == Some(0) || o.status.code() == Some(4),
+            "{}",
+            text(&o.stderr)
+        );
     }
     let rows = std::fs::read_to_string(&r).unwrap();
     let mut rd = csv::Reader::from_reader(rows.as_bytes());
@@ -466,7 +588,13 @@ fn two_concurrent_table_runs_share_one_results_file() {
     let instances = std::fs::read_dir("instances/tiny").unwrap().count()
         + std::fs::read_dir("instances/adversarial")
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "json")
+            })
             .count();
     // Every planned solve is there once: no row lost, none duplicated, none garbled.
     let mut unique = keys.clone();
@@ -476,7 +604,10 @@ fn two_concurrent_table_runs_share_one_results_file() {
     assert_eq!(keys.len(), instances * 6, "{rows}");
     // Both tables, and a third run's from the file alone, are the same table.
     let c = run(&args);
-    assert!(text(&c.stderr).contains(&format!("{} solves taken from the results file, 0 run", instances * 6)));
+    assert!(text(&c.stderr).contains(&format!(
+        "{} solves taken from the results file, 0 run",
+        instances * 6
+    )));
     assert_eq!(text(&a.stdout), text(&c.stdout));
     assert_eq!(text(&b.stdout), text(&c.stdout));
 }
@@ -503,7 +634,12 @@ fn route_sweep_writes_its_files_when_stdout_is_closed() {
         let o = child.wait_with_output().unwrap();
         exited_cleanly(&o, "route --sweep | (closed)");
         assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-        for ext in ["frontier.csv", "matched.csv", "frontier.svg", "frontier.png"] {
+        for ext in [
+            "frontier.csv",
+            "matched.csv",
+            "frontier.svg",
+            "frontier.png",
+        ] {
             let p = dir.path().join(format!("dialogues-n50-t1-8-s1-{ext}"));
             assert!(p.exists(), "{} missing", p.display());
         }

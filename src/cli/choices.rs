@@ -6,10 +6,10 @@
 //! spelling, because every `match` below is exhaustive.
 
 use clap::ValueEnum;
-use llm_offload::sources::generate::{Scenario as LibScenario, VariantPreset as LibPreset};
 use llm_offload::instance::Weights as LibWeights;
 use llm_offload::solvers::best_response::{Order as LibOrder, Start as LibStart};
 use llm_offload::solvers::mip::export::Format as LibMipFormat;
+use llm_offload::sources::generate::{Scenario as LibScenario, VariantPreset as LibPreset};
 
 /// Delay weights of the objective (`llm_offload::instance::Weights`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

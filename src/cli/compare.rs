@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use llm_offload::report;
 use llm_offload::study::compare::{compare, Comparison};
 use llm_offload::study::gaps::RefKind;
-use llm_offload::report;
 
 /// Output formats of `compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -79,13 +79,17 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             Format::Latex => {
                 let (r, note) = match c.reference {
                     Some(r) if r.kind == RefKind::Optimum => (Some(r.value), "proven optimum"),
-                    Some(r) if r.kind == RefKind::Bound => {
-                        (Some(r.value), "best proven lower bound (gaps are upper bounds)")
-                    }
+                    Some(r) if r.kind == RefKind::Bound => (
+                        Some(r.value),
+                        "best proven lower bound (gaps are upper bounds)",
+                    ),
                     Some(r) => (Some(r.value), "best known value (gaps are lower bounds)"),
                     None => (None, ""),
                 };
-                outln!("{}", report::comparison_latex(&inst.name(), &c.outcomes, r, note));
+                outln!(
+                    "{}",
+                    report::comparison_latex(&inst.name(), &c.outcomes, r, note)
+                );
             }
         }
     }
@@ -106,7 +110,8 @@ fn print_note(c: &Comparison) {
                     "note: no solver proved optimality; gaps are to the best lower \
                      bound, {b:.6} from {} ({}), so each is an upper bound on the true gap\n",
                     o.algorithm(),
-                    o.bound_kind().map_or("bound", llm_offload::BoundKind::as_str)
+                    o.bound_kind()
+                        .map_or("bound", llm_offload::BoundKind::as_str)
                 );
             }
         }

@@ -231,7 +231,9 @@ pub fn seconds(s: &str) -> std::result::Result<f64, String> {
         return Err(format!("`{s}` is not a number of seconds"));
     }
     if t <= 0.0 {
-        return Err(format!("`{s}`: a time limit must be a number of seconds > 0"));
+        return Err(format!(
+            "`{s}`: a time limit must be a number of seconds > 0"
+        ));
     }
     if t > MAX_TIME_LIMIT_S {
         return Err(format!(

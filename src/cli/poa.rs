@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use llm_offload::report::{markdown_table, opt};
-use llm_offload::study::poa;
 use llm_offload::solvers::best_response::Params;
+use llm_offload::study::poa;
 
 use super::choices::{spelling, Order, Start};
 use super::exit::usage_bail;
@@ -55,7 +55,14 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let exact_limits = super::solve::limits(a.time_limit, None, a.seed, 1)?;
     let runs = super::instance_paths(&a.inputs)?
         .iter()
-        .map(|path| Ok(poa::measure(&super::load(path)?, params, a.seed, &exact_limits)?))
+        .map(|path| {
+            Ok(poa::measure(
+                &super::load(path)?,
+                params,
+                a.seed,
+                &exact_limits,
+            )?)
+        })
         .collect::<Result<Vec<_>>>()?;
     let summary = poa::summarize(&runs);
     match a.format {

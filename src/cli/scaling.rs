@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use super::exit::usage_bail;
 use anyhow::{Context, Result};
 use llm_offload::report::markdown_table;
-use llm_offload::study::scaling::{self, Exponents, ScalingConfig, SizeTime};
 use llm_offload::solver::Complexity;
 use llm_offload::solvers;
+use llm_offload::study::scaling::{self, Exponents, ScalingConfig, SizeTime};
 
 /// Arguments of `scaling`.
 #[derive(Debug, clap::Args)]
@@ -165,12 +165,12 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let coefficients = if ms > 1 { 3 } else { 2 };
     if !(ns >= 2 && ns * ms > coefficients) {
         usage_bail!(
-        "--users {:?} --servers {:?}: fitting the exponent{} needs at least two distinct \
+            "--users {:?} --servers {:?}: fitting the exponent{} needs at least two distinct \
          --users values and more sizes ({}) than coefficients ({coefficients}); e.g. \
          --users 25,50,100",
-        a.users,
-        a.servers,
-        if ms > 1 { "s of N and M" } else { " of N" },
+            a.users,
+            a.servers,
+            if ms > 1 { "s of N and M" } else { " of N" },
             ns * ms
         );
     }

@@ -50,8 +50,10 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         };
         let v: serde_json::Value =
             serde_json::from_str(&line).map_err(|e| bad(format!("malformed JSON: {e}")))?;
-        let (cands, scale) = candidates_from_response(&v, a.position).map_err(|e| bad(e.to_string()))?;
-        let alpha = alpha_from_candidates(&cands, scale, a.top_k).map_err(|e| bad(e.to_string()))?;
+        let (cands, scale) =
+            candidates_from_response(&v, a.position).map_err(|e| bad(e.to_string()))?;
+        let alpha =
+            alpha_from_candidates(&cands, scale, a.top_k).map_err(|e| bad(e.to_string()))?;
         outln!("{}\t{alpha:.6}", k + 1);
     }
     Ok(ExitCode::SUCCESS)

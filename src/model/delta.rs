@@ -217,8 +217,7 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                     *o = match c.server {
                         None => own,
                         Some(b) => {
-                            own + self.others(b, i, load[b] + 1, None) + sum_t
-                                - self.scratch[b]
+                            own + self.others(b, i, load[b] + 1, None) + sum_t - self.scratch[b]
                         }
                     };
                 }
@@ -246,8 +245,7 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                             let t = *leave_to_server.get_or_insert_with(|| {
                                 self.others(a, i, load[a] - 1, self.shifted(a, x(a)))
                             });
-                            own + t
-                                + self.others(b, i, load[b] + 1, self.shifted(b, -x(b)))
+                            own + t + self.others(b, i, load[b] + 1, self.shifted(b, -x(b)))
                         }
                     };
                 }
@@ -287,8 +285,8 @@ impl<'m, 'a> DeltaState<'m, 'a> {
             ),
         };
         let mut delta = own(i, ck) - self.cost[i] + own(k, ci) - self.cost[k];
-        let everywhere = model.instance().interference()
-            && (ci.server.is_none() || ck.server.is_none());
+        let everywhere =
+            model.instance().interference() && (ci.server.is_none() || ck.server.is_none());
         for l in 0..m {
             let touched = ci.server == Some(l) || ck.server == Some(l);
             if !(touched || everywhere) || self.members[l].is_empty() {

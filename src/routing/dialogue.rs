@@ -199,9 +199,9 @@ impl Dialogues {
     pub fn from_json(text: &str, context: &str) -> Result<Self> {
         let file: DialogueFile =
             serde_json::from_str(validate::strip_bom(text)).map_err(|error| Error::Json {
-            context: context.to_string(),
-            error,
-        })?;
+                context: context.to_string(),
+                error,
+            })?;
         let mut set = Self::new(file)?;
         if set.name.is_empty() {
             set.name = context.to_string();

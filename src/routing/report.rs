@@ -424,13 +424,7 @@ impl Study {
             holdout.dialogues.len(),
             holdout.turns()
         );
-        s.push_str(&format!(
-            "{}\n",
-            markdown_table(
-                &MATCH_COLUMNS,
-                rows,
-            )
-        ));
+        s.push_str(&format!("{}\n", markdown_table(&MATCH_COLUMNS, rows,)));
         if !savings.is_empty() {
             s.push_str(&format!(
                 "held out, over {} thresholds: latency saving mean {:.1} %, quality change mean {:+.2} points \
@@ -477,7 +471,12 @@ mod tests {
     #[test]
     fn policies_report_has_every_policy_and_the_optimum() {
         let t = policies(&set(), &[Policy::AlwaysDevice, Policy::AlwaysEdge], 2.0).unwrap();
-        for needle in ["always-device", "always-edge", "optimum(mu=2, offline)", "20 dialogues"] {
+        for needle in [
+            "always-device",
+            "always-edge",
+            "optimum(mu=2, offline)",
+            "20 dialogues",
+        ] {
             assert!(t.contains(needle), "{needle} missing in\n{t}");
         }
         assert!(policies(&set(), &[], -1.0).is_err());

@@ -318,12 +318,7 @@ fn lazy_phase<G: Gaps>(g: &mut G, phase: &Phase, options: &[Choice], stats: &mut
 }
 
 /// Every step recomputes the gap of every pending pair from the current state.
-fn rescan_phase<G: Gaps>(
-    g: &mut G,
-    phase: &Phase,
-    options: &[Choice],
-    stats: &mut Stats,
-) -> usize {
+fn rescan_phase<G: Gaps>(g: &mut G, phase: &Phase, options: &[Choice], stats: &mut Stats) -> usize {
     let mut pending: Vec<usize> = phase.users.clone();
     let mut row = vec![0.0; options.len()];
     let mut placed = 0;
@@ -561,7 +556,16 @@ mod tests {
 
     #[test]
     fn packed_keys_sort_like_gap_keys() {
-        let gaps = [-1e300, -2.5, -0.0, 0.0, 1e-310, 3.0, f64::INFINITY, -f64::INFINITY];
+        let gaps = [
+            -1e300,
+            -2.5,
+            -0.0,
+            0.0,
+            1e-310,
+            3.0,
+            f64::INFINITY,
+            -f64::INFINITY,
+        ];
         let options = [Choice::edge(0, 0), Choice::edge(0, 1), Choice::edge(2, 0)];
         let mut keys = Vec::new();
         for &gap in &gaps {

@@ -5,7 +5,6 @@
 //! `random-tau` respects tau: the forced users are always among the chosen (placed
 //! first), the rest of GOA's count is drawn from the others.
 
-
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -254,7 +254,10 @@ impl Solver for TreeSearch {
         }
         if self.params.incumbent == Incumbent::Both {
             let br = BestResponse::default().solve(inst, &heuristic)?;
-            if first.as_ref().is_none_or(|g| br.objective() < g.objective()) {
+            if first
+                .as_ref()
+                .is_none_or(|g| br.objective() < g.objective())
+            {
                 first = Some(br);
             }
         }

@@ -244,7 +244,11 @@ mod tests {
             Assignment::from_servers(&[Some(0), Some(1)])
         );
         let swap = evaluate(&inst, &Assignment::from_servers(&[Some(1), Some(0)])).unwrap();
-        assert!((goa.objective() - 0.110).abs() < 1e-5, "{}", goa.objective());
+        assert!(
+            (goa.objective() - 0.110).abs() < 1e-5,
+            "{}",
+            goa.objective()
+        );
         assert!((swap.objective - 0.031).abs() < 1e-5, "{}", swap.objective);
     }
 

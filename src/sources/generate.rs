@@ -482,7 +482,9 @@ mod tests {
             assert!((real - 6.3 * u.local_flops).abs() <= 1e-9 * real);
             // probabilities, falling with alpha
             assert!(
-                (u.p_correct_local.unwrap() - (0.45 - 0.8 * (u.uncertainty.unwrap() - 2.0 / 3.0))).abs() < 1e-12
+                (u.p_correct_local.unwrap() - (0.45 - 0.8 * (u.uncertainty.unwrap() - 2.0 / 3.0)))
+                    .abs()
+                    < 1e-12
             );
         }
         let acc_l = mean(&|u| u.p_correct_local.unwrap());

@@ -43,8 +43,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
 use super::scenario::{BITS_PER_TOKEN, DEVICE_FLOPS_PER_S, SERVER_CAP_FLOPS_PER_S};
+use crate::error::{Error, Result};
 use crate::uncertainty::{alpha_from_candidates, Scale, DEFAULT_TOP_K};
 use crate::validate;
 

@@ -24,4 +24,3 @@ pub const EDGE_WORK_RATIO: f64 = 8.0;
 pub const MEAN_LOCAL_DELAY_S: f64 = 0.036;
 /// Bits uploaded per prompt token.
 pub const BITS_PER_TOKEN: f64 = 32.0;
-

@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::study::gaps::{self, Record, Reference};
 use crate::instance::Instance;
 use crate::solver::{Limits, Outcome, Solver};
+use crate::study::gaps::{self, Record, Reference};
 
 /// Every solver's answer on one instance and the reference of its gaps.
 #[derive(Debug)]
@@ -112,9 +112,9 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::study::gaps::RefKind;
-    use crate::sources::generate::{generate, GenConfig};
     use crate::solvers;
+    use crate::sources::generate::{generate, GenConfig};
+    use crate::study::gaps::RefKind;
 
     fn named(names: &[&str]) -> Vec<Box<dyn Solver>> {
         names.iter().map(|n| solvers::by_name(n).unwrap()).collect()

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::instance::Instance;
-use crate::stats::{median, nearest_rank, shifted_geomean};
 use crate::solver::{approx_eq, relative_gap, BoundKind, Outcome, Solver, Status};
+use crate::stats::{median, nearest_rank, shifted_geomean};
 
 /// Shift (s) of the shifted geometric mean of solve times: `exp(mean(ln(t + s))) - s`.
 /// 10 ms keeps microsecond heuristics from dominating the mean by their noise while
@@ -127,7 +127,12 @@ impl Record {
     /// The key under which a rerun recognises this solve as done.
     #[must_use]
     pub fn key(&self) -> RunKey {
-        RunKey::new(&self.instance_hash, &self.solver, self.seed, self.time_limit_s)
+        RunKey::new(
+            &self.instance_hash,
+            &self.solver,
+            self.seed,
+            self.time_limit_s,
+        )
     }
 
     /// The objective of a feasible answer.

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::study::gaps::{Known, Record};
 use crate::solver::{approx_eq, BoundKind};
+use crate::study::gaps::{Known, Record};
 
 /// One instance's best known value and how it was proven.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,7 +115,10 @@ pub fn save(path: &Path, rows: &[OptimumRow]) -> Result<()> {
         w.serialize(r).map_err(|e| Error::csv(path, e))?;
     }
     let bytes = w.into_inner().map_err(|e| {
-        Error::io(path, std::io::Error::new(e.error().kind(), e.error().to_string()))
+        Error::io(
+            path,
+            std::io::Error::new(e.error().kind(), e.error().to_string()),
+        )
     })?;
     std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
 }

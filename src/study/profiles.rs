@@ -2,8 +2,8 @@
 //! the Dolan-More performance profile of solve times (Dolan and More, "Benchmarking
 //! optimization software with performance profiles", Math. Program. 91, 2002).
 
-use crate::study::gaps::GapTable;
 use crate::plot::{AxisOptions, Chart, Plot, Series, Style, Tick};
+use crate::study::gaps::GapTable;
 
 /// Smallest time used in time ratios (s), so that a solve timed at 0 stays finite.
 pub const MIN_TIME_S: f64 = 1e-6;
@@ -215,8 +215,8 @@ mod tests {
 
     #[test]
     fn gap_share_has_a_log_gap_axis_and_labels_the_refusals() {
-        use crate::study::gaps::{ClassKey, InstanceGaps, RefKind, Reference, Row};
         use crate::plot::{RenderOptions, Scale};
+        use crate::study::gaps::{ClassKey, InstanceGaps, RefKind, Reference, Row};
         let reference = Some(Reference {
             value: 1.0,
             kind: RefKind::Optimum,

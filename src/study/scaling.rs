@@ -10,10 +10,10 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::stats::{median, ols, Fit};
-use crate::sources::generate::{generate, GenConfig};
 use crate::plot::{Chart, Plot, Series, Style};
 use crate::solver::{Limits, Solver, Status};
+use crate::sources::generate::{generate, GenConfig};
+use crate::stats::{median, ols, Fit};
 
 /// What to time.
 ///

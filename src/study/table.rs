@@ -22,10 +22,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::study::gaps::{GapTable, Record, RefKind, Row, RunKey, TIME_SHIFT_S};
 use crate::instance::Instance;
 use crate::report::markdown_table;
 use crate::solver::{Limits, Solver, GAP_DEFINITION};
+use crate::study::gaps::{GapTable, Record, RefKind, Row, RunKey, TIME_SHIFT_S};
 
 mod tidy;
 pub use tidy::{class_label, latex, long_csv};
@@ -152,7 +152,10 @@ impl ResultsFile {
         let file = shared.file.try_clone().map_err(io)?;
         let dropped = locked(&file, path, || {
             let mut first = Vec::new();
-            (&shared.file).take(header.len() as u64 + 2).read_to_end(&mut first).map_err(io)?;
+            (&shared.file)
+                .take(header.len() as u64 + 2)
+                .read_to_end(&mut first)
+                .map_err(io)?;
             let len = shared.file.metadata().map_err(io)?.len();
             if len == 0 {
                 use std::io::Write;
@@ -247,9 +250,12 @@ impl ResultsFile {
             .has_headers(false)
             .from_writer(Vec::new());
         row.serialize(r).map_err(|e| Error::csv(&self.path, e))?;
-        let bytes = row
-            .into_inner()
-            .map_err(|e| Error::io(&self.path, std::io::Error::new(e.error().kind(), e.error().to_string())))?;
+        let bytes = row.into_inner().map_err(|e| {
+            Error::io(
+                &self.path,
+                std::io::Error::new(e.error().kind(), e.error().to_string()),
+            )
+        })?;
         let mut sh = self.shared();
         let file = sh.file.try_clone().map_err(|e| Error::io(&self.path, e))?;
         let header = header();

@@ -210,7 +210,10 @@ fn highs_version_matches_the_lock_file() {
     let v = version
         .trim_start_matches("version = \"")
         .trim_end_matches('"');
-    assert_eq!(crate::solvers::mip::HIGHS_VERSION, format!("HiGHS {v} (highs-sys {v})"));
+    assert_eq!(
+        crate::solvers::mip::HIGHS_VERSION,
+        format!("HiGHS {v} (highs-sys {v})")
+    );
 }
 
 proptest! {

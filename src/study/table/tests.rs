@@ -2,9 +2,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
 use crate::assignment::Assignment;
-use crate::study::gaps::{summarize, GapTable};
-use crate::sources::generate::{generate, GenConfig};
 use crate::solver::{Answer, Bound, Budget};
+use crate::sources::generate::{generate, GenConfig};
+use crate::study::gaps::{summarize, GapTable};
 
 /// A solver that counts its calls and answers all-local with a bound equal to it on
 /// even-N instances (so both reference kinds appear), and refuses N = 3.

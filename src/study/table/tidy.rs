@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::study::gaps::{record_gap, ClassKey, GapTable, Record, RefKind, Row, TIME_SHIFT_S};
 use crate::report::latex::{self, bold_best, escape, Cell};
 use crate::solver::{Status, GAP_DEFINITION};
+use crate::study::gaps::{record_gap, ClassKey, GapTable, Record, RefKind, Row, TIME_SHIFT_S};
 
 #[derive(Serialize)]
 struct LongRow<'a> {

@@ -3,10 +3,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::*;
-use crate::study::gaps::summarize;
-use crate::sources::generate::{generate, GenConfig};
 use crate::report::latex::check_well_formed;
 use crate::solver::Limits;
+use crate::sources::generate::{generate, GenConfig};
+use crate::study::gaps::summarize;
 use crate::study::table::{markdown, run, PlannedInstance};
 
 /// goa, all-local and exhaustive on N = 3..6, exhaustive refusing N >= 5.
