@@ -30,8 +30,9 @@ mod formulation;
 pub mod interference;
 
 pub use formulation::{
-    check_size, cost_evaluations, decode, formulate, formulate_until, Formulation,
-    InterferenceBound, MipConfig, Row, RowKind, Sense, Var, MAX_COLUMNS, MAX_COST_EVALUATIONS,
+    check_size, cost_evaluations, decode, formulate, formulate_until, is_integral, round,
+    Formulation, InterferenceBound, MipConfig, Row, RowKind, Sense, Var, MAX_COLUMNS,
+    MAX_COST_EVALUATIONS,
 };
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -277,7 +278,7 @@ impl Solver for Mip {
             return solve_refined(inst, limits, start);
         }
         let deadline = limits.time_limit.map(|t| start + t);
-        let Some(f) = formulate_until(inst, &self.config, deadline)? else {
+        let Some(mut f) = formulate_until(inst, &self.config, deadline)? else {
             // The time limit passed while building: GOA's answer, no bound.
             let goa = super::goa::assignment(inst)?;
             return Ok(Answer::new(goa)
@@ -301,6 +302,7 @@ impl Solver for Mip {
             solved = run_highs(&f, limits, start, None)?;
             start_discarded = true;
         }
+        let (solved, edges_made_binary) = integral_answer(inst, &mut f, solved, limits, start)?;
         let status = match solved.status {
             HighsModelStatus::Optimal => Status::Completed,
             HighsModelStatus::ReachedTimeLimit => Status::TimeLimit,
@@ -363,6 +365,7 @@ impl Solver for Mip {
             highs_dual_bound: solved.dual_bound,
             incumbent: source,
             warm_start_discarded: start_discarded,
+            edges_made_binary,
             interference_bound: None,
         };
         // The dual bound bounds the optimum of what was formulated from below: (P)
@@ -416,6 +419,10 @@ pub struct MipDiagnostics {
     /// HiGHS disagreed with its own incumbent after the warm start, so the MIP was
     /// solved again without it.
     pub warm_start_discarded: bool,
+    /// HiGHS ended on a fractional point (tied costs), so the MIP was solved again
+    /// with binary edge columns.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub edges_made_binary: bool,
     /// What the interference-aware bound did (instances with interference).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interference_bound: Option<interference::Diagnostics>,
@@ -432,9 +439,35 @@ impl MipDiagnostics {
             highs_dual_bound: None,
             incumbent: Incumbent::GoaBuildTimeLimit,
             warm_start_discarded: false,
+            edges_made_binary: false,
             interference_bound: None,
         }
     }
+}
+
+/// `solved` itself when its answer is an assignment; else `f` solved again with binary
+/// edge columns (and `true`).
+///
+/// The edge columns are continuous: at fixed load levels the rest is a transportation
+/// problem, whose vertices are integral. Where costs tie, HiGHS can still end on a
+/// point between two vertices (a user split 0.5 / 0.5; seen in the interference
+/// bound's count MIPs). Solving again with binary edge columns, from the rounded
+/// answer where that is a feasible start, gives the same optimum and an assignment.
+fn integral_answer(
+    inst: &Instance,
+    f: &mut Formulation,
+    solved: Solved,
+    limits: &Limits,
+    start: Instant,
+) -> Result<(Solved, bool)> {
+    let n = inst.n_users();
+    let Some(values) = solved.values.as_ref().filter(|v| !is_integral(f, v, n)) else {
+        return Ok((solved, false));
+    };
+    f.binary_edges = true;
+    let rounded = repaired_start(inst, f, round(f, values, n)?);
+    let again = run_highs(f, limits, start, rounded.as_ref().map(|w| w.1.as_slice()))?;
+    Ok((again, true))
 }
 
 /// `mip` on an instance with interference: [`interference::solve`]'s assignment and
@@ -504,4 +537,95 @@ fn repaired_start(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::generate::{generate, GenConfig};
+
+    fn small() -> Instance {
+        generate(&GenConfig {
+            users: 6,
+            servers: 2,
+            seed: 4,
+            interference: false,
+            ..GenConfig::default()
+        })
+        .unwrap()
+    }
+
+    /// A fractional answer: every column at 1 / (its user's column count), levels as
+    /// HiGHS returned them.
+    fn smeared(f: &Formulation, exact: &[f64], n: usize) -> Vec<f64> {
+        let mut per_user = vec![0usize; n];
+        for v in &f.vars {
+            if let Some((u, _)) = v.choice() {
+                per_user[u] += 1;
+            }
+        }
+        f.vars
+            .iter()
+            .zip(exact)
+            .map(|(v, &x)| match v.choice() {
+                Some((u, _)) => 1.0 / per_user[u] as f64,
+                None => x,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_fractional_answer_is_solved_again_with_binary_edges() {
+        let inst = small();
+        let limits = Limits::default();
+        let start = Instant::now();
+        let mut f = formulate(&inst, &MipConfig::default()).unwrap();
+        let exact = run_highs(&f, &limits, start, None).unwrap();
+        let values = exact.values.clone().unwrap();
+        assert!(is_integral(&f, &values, inst.n_users()));
+        let fractional = Solved {
+            values: Some(smeared(&f, &values, inst.n_users())),
+            ..exact.clone()
+        };
+        assert!(decode(&f, fractional.values.as_ref().unwrap(), inst.n_users()).is_err());
+        let (again, rebuilt) = integral_answer(&inst, &mut f, fractional, &limits, start).unwrap();
+        assert!(rebuilt && f.binary_edges);
+        let a = decode(&f, again.values.as_ref().unwrap(), inst.n_users()).unwrap();
+        let b = decode(&f, &values, inst.n_users()).unwrap();
+        let (ea, eb) = (evaluate(&inst, &a).unwrap(), evaluate(&inst, &b).unwrap());
+        assert!(ea.feasible());
+        assert!(crate::solver::approx_eq(ea.objective, eb.objective));
+    }
+
+    #[test]
+    fn an_integral_answer_is_kept() {
+        let inst = small();
+        let limits = Limits::default();
+        let start = Instant::now();
+        let mut f = formulate(&inst, &MipConfig::default()).unwrap();
+        let exact = run_highs(&f, &limits, start, None).unwrap();
+        let (same, rebuilt) =
+            integral_answer(&inst, &mut f, exact.clone(), &limits, start).unwrap();
+        assert!(!rebuilt && !f.binary_edges);
+        assert_eq!(same.values, exact.values);
+    }
+
+    #[test]
+    fn rounding_takes_each_users_largest_column() {
+        let inst = small();
+        let f = formulate(&inst, &MipConfig::default()).unwrap();
+        let exact = run_highs(&f, &Limits::default(), Instant::now(), None).unwrap();
+        let values = exact.values.unwrap();
+        let n = inst.n_users();
+        // Halving every column keeps each user's largest one largest.
+        let halved: Vec<f64> = values.iter().map(|x| x * 0.5).collect();
+        assert!(!is_integral(&f, &halved, n));
+        assert_eq!(
+            round(&f, &halved, n).unwrap(),
+            decode(&f, &values, n).unwrap()
+        );
+        let err = decode(&f, &halved, n).unwrap_err().to_string();
+        assert!(err.contains("no option above 0.5"), "{err}");
+        assert!(round(&f, &halved[1..], n).is_err());
+    }
 }

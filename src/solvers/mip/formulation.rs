@@ -311,10 +311,7 @@ pub fn cost_evaluations(inst: &Instance) -> u64 {
     let n = inst.n_users() as u64;
     inst.servers().iter().fold(0u64, |acc, s| {
         let k = s.max_users.map_or(n, |c| (c as u64).min(n));
-        acc.saturating_add(
-            k.saturating_mul(n)
-                .saturating_mul(s.variants.len() as u64),
-        )
+        acc.saturating_add(k.saturating_mul(n).saturating_mul(s.variants.len() as u64))
     })
 }
 
@@ -401,8 +398,7 @@ pub fn formulate_until(
         let k_max = inst.servers()[j].max_users.map_or(n, |cap| cap.min(n));
         // Edge columns per load level k = 1..=k_max: (k, [(user, variant, cost)]).
         let levels: Vec<Level> = if config.reduce {
-            let Some(levels) = reduced_levels(inst, &model, j, k_max, &best_local, deadline)
-            else {
+            let Some(levels) = reduced_levels(inst, &model, j, k_max, &best_local, deadline) else {
                 return Ok(None);
             };
             levels
@@ -418,8 +414,8 @@ pub fn formulate_until(
                 if late() {
                     return Ok(None);
                 }
-                let cands = (0..n)
-                    .flat_map(|i| (0..inst.servers()[j].variants.len()).map(move |v| (i, v)));
+                let cands =
+                    (0..n).flat_map(|i| (0..inst.servers()[j].variants.len()).map(move |v| (i, v)));
                 let cands = cands.map(|(i, v)| {
                     let c = Choice::edge(j, v);
                     (i, v, model.cost(i, c, model.edge_delay(i, j, v, k, 0.0)))
@@ -637,13 +633,8 @@ pub(super) fn reduced_levels(
     Some(levels)
 }
 
-/// The assignment a column vector stands for: each user's option is its column of
-/// largest value.
-///
-/// # Errors
-/// [`Error::SolverFailed`] when some user's largest column is not above 0.5 (a
-/// fractional answer) or the vector does not match the formulation.
-pub fn decode(f: &Formulation, values: &[f64], n_users: usize) -> Result<Assignment> {
+/// Each user's column of largest value in `values`, with that value.
+fn largest(f: &Formulation, values: &[f64], n_users: usize) -> Result<Vec<Option<(Choice, f64)>>> {
     if values.len() != f.vars.len() {
         return Err(Error::SolverFailed {
             solver: NAME,
@@ -658,15 +649,58 @@ pub fn decode(f: &Formulation, values: &[f64], n_users: usize) -> Result<Assignm
             }
         }
     }
-    let choices = best
+    Ok(best)
+}
+
+/// The assignment a column vector stands for: each user's option is its column of
+/// largest value.
+///
+/// # Errors
+/// [`Error::SolverFailed`] when some user's largest column is not above 0.5 (a
+/// fractional answer: [`round`] then gives a guess) or the vector does not match the
+/// formulation.
+pub fn decode(f: &Formulation, values: &[f64], n_users: usize) -> Result<Assignment> {
+    let choices = largest(f, values, n_users)?
         .into_iter()
         .enumerate()
         .map(|(i, b)| match b {
             Some((c, x)) if x > 0.5 => Ok(c),
-            _ => Err(Error::SolverFailed {
+            Some((_, x)) => Err(Error::SolverFailed {
                 solver: NAME,
-                reason: format!("user {i} has no option above 0.5 in HiGHS's answer"),
+                reason: format!("user {i} has no option above 0.5 in HiGHS's answer (largest {x})"),
             }),
+            None => Err(Error::SolverFailed {
+                solver: NAME,
+                reason: format!("user {i} has no column in the formulation"),
+            }),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Assignment(choices))
+}
+
+/// Whether every user has a column above 0.5 in `values` (so [`decode`] succeeds).
+#[must_use]
+pub fn is_integral(f: &Formulation, values: &[f64], n_users: usize) -> bool {
+    largest(f, values, n_users).is_ok_and(|b| b.iter().all(|b| b.is_some_and(|(_, x)| x > 0.5)))
+}
+
+/// A fractional column vector rounded: each user takes its column of largest value,
+/// however small (ties to the first column). Continuous edge columns can come back
+/// fractional where costs tie or where rows beyond the load levels break the
+/// transportation structure; the result may then break a load level or a cap, so the
+/// caller evaluates it before using it.
+///
+/// # Errors
+/// When the vector does not match the formulation or a user has no column.
+pub fn round(f: &Formulation, values: &[f64], n_users: usize) -> Result<Assignment> {
+    let choices = largest(f, values, n_users)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            b.map(|(c, _)| c).ok_or_else(|| Error::SolverFailed {
+                solver: NAME,
+                reason: format!("user {i} has no column in the formulation"),
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Assignment(choices))

@@ -50,7 +50,7 @@ use crate::solver::{approx_eq, Limits, Solver, Status};
 use crate::solvers::{best_response::BestResponse, goa, tree_search};
 
 use super::formulation::{reduced_levels, too_many_columns, Cand, MAX_COLUMNS};
-use super::{decode, run_highs_with, Formulation, HighsOptions, Row, RowKind, Sense, Var, NAME};
+use super::{round, run_highs_with, Formulation, HighsOptions, Row, RowKind, Sense, Var, NAME};
 
 /// How far below an interference value its breakpoint goes (relative): far above
 /// HiGHS's feasibility tolerance on the scaled row (see [`HighsOptions`]), far below
@@ -212,7 +212,10 @@ pub fn incumbent(
     }
     let (a, _, source) = best.ok_or_else(|| Error::SolverFailed {
         solver: NAME,
-        reason: format!("no heuristic found a feasible assignment of {}", inst.name()),
+        reason: format!(
+            "no heuristic found a feasible assignment of {}",
+            inst.name()
+        ),
     })?;
     // The iterated local search (issue 12) improves the best start within what is left
     // of the time limit; it is seeded and stops by its own rule.
@@ -227,7 +230,11 @@ pub fn incumbent(
         &crate::solvers::local_search::LocalSearchOptions::default(),
         &rest,
     )?;
-    Ok((improved.assignment, improved.objective, source + " + local-search"))
+    Ok((
+        improved.assignment,
+        improved.objective,
+        source + " + local-search",
+    ))
 }
 
 /// First-improvement descent over single-user moves (any user to any allowed option)
@@ -487,8 +494,11 @@ fn build_with(
                 let mut cols = Vec::new();
                 for c in cands {
                     let choice = Choice::edge(j, c.variant);
-                    let cost_q =
-                        model.cost(c.user, choice, model.edge_delay(c.user, j, c.variant, *k, at));
+                    let cost_q = model.cost(
+                        c.user,
+                        choice,
+                        model.edge_delay(c.user, j, c.variant, *k, at),
+                    );
                     if c.keeps(cost_q) {
                         cols.push((c.user, c.variant, cost_q));
                     }
@@ -497,7 +507,10 @@ fn build_with(
                     continue;
                 }
                 let y = vars.len();
-                vars.push(Var::Level { server: j, load: *k });
+                vars.push(Var::Level {
+                    server: j,
+                    load: *k,
+                });
                 cost.push(0.0);
                 bucket.push(Some((j, q)));
                 level_terms.push((y, 1.0));
@@ -520,7 +533,10 @@ fn build_with(
                 }
                 terms.push((y, -(*k as f64)));
                 rows.push(Row {
-                    kind: RowKind::Load { server: j, load: *k },
+                    kind: RowKind::Load {
+                        server: j,
+                        load: *k,
+                    },
                     terms,
                     sense: Sense::Eq,
                     rhs: 0.0,
@@ -665,12 +681,7 @@ fn start_columns(
 /// # Errors
 /// As [`super::run_highs`]; [`Error::Refused`] when even the first bucketed MIP
 /// exceeds [`MAX_COLUMNS`].
-pub fn solve(
-    inst: &Instance,
-    limits: &Limits,
-    start: Instant,
-    params: &Params,
-) -> Result<Bounded> {
+pub fn solve(inst: &Instance, limits: &Limits, start: Instant, params: &Params) -> Result<Bounded> {
     match params.method {
         Method::Count => solve_by_count(inst, limits, start, params),
         Method::Buckets => solve_by_buckets(inst, limits, start, params),
@@ -744,8 +755,11 @@ fn build_count(
             let mut cols = Vec::new();
             for c in cands {
                 let choice = Choice::edge(j, c.variant);
-                let cost_t =
-                    model.cost(c.user, choice, model.edge_delay(c.user, j, c.variant, *k, lo));
+                let cost_t = model.cost(
+                    c.user,
+                    choice,
+                    model.edge_delay(c.user, j, c.variant, *k, lo),
+                );
                 if c.keeps(cost_t) {
                     cols.push((c.user, c.variant, cost_t));
                 }
@@ -754,7 +768,10 @@ fn build_count(
                 continue;
             }
             let y = vars.len();
-            vars.push(Var::Level { server: j, load: *k });
+            vars.push(Var::Level {
+                server: j,
+                load: *k,
+            });
             cost.push(0.0);
             level_terms.push((y, 1.0));
             count_terms.push((y, *k as f64));
@@ -773,7 +790,10 @@ fn build_count(
             }
             terms.push((y, -(*k as f64)));
             rows.push(Row {
-                kind: RowKind::Load { server: j, load: *k },
+                kind: RowKind::Load {
+                    server: j,
+                    load: *k,
+                },
                 terms,
                 sense: Sense::Eq,
                 rhs: 0.0,
@@ -887,7 +907,13 @@ pub fn solve_by_count(
     let scales: Vec<f64> = servers
         .iter()
         .zip(&inc_interf)
-        .map(|(s, &p)| if p > 0.0 { p } else { s.top.max(f64::MIN_POSITIVE) })
+        .map(|(s, &p)| {
+            if p > 0.0 {
+                p
+            } else {
+                s.top.max(f64::MIN_POSITIVE)
+            }
+        })
         .collect();
     let mut rounds = Vec::new();
     let mut status = Status::Completed;
@@ -927,14 +953,17 @@ pub fn solve_by_count(
             }
         };
         if let Some(values) = &solved.values {
-            let x = decode(&f, values, n)?;
-            let xi = interferences(&model, &x, m);
-            let loads = x.loads(m);
+            // Edge columns are continuous here: tied costs can leave a user split
+            // between servers, so breakpoints go at the (fractional) interference
+            // and the incumbent candidate is the rounded answer, kept if feasible.
+            let xi = fractional_interferences(&model, &f, values, m);
+            let loads = fractional_loads(&f, values, m);
             for j in 0..m {
-                if loads[j] > 0 {
+                if loads[j] > 0.5 {
                     split_into(&mut breaks_of[t][j], xi[j], servers[j].top);
                 }
             }
+            let x = round(&f, values, n)?;
             let improved = relocate(inst, &x, limits, start)?;
             for cand in [x, improved] {
                 let e = evaluate(inst, &cand)?;
@@ -1004,8 +1033,7 @@ pub fn solve_by_count(
             .iter()
             .copied()
             .filter(|&u| {
-                !closed[u]
-                    && bound_of[u].is_some_and(|b| b < best_obj && !approx_eq(b, best_obj))
+                !closed[u] && bound_of[u].is_some_and(|b| b < best_obj && !approx_eq(b, best_obj))
             })
             .min_by(|&a, &b| {
                 bound_of[a]
@@ -1071,7 +1099,7 @@ pub fn solve_by_count(
                     added |= split_into(&mut breaks_of[t][j], xi[j], servers[j].top);
                 }
             }
-            if let Ok(x) = decode(&built.f, values, n) {
+            if let Ok(x) = round(&built.f, values, n) {
                 let improved = relocate(inst, &x, limits, start)?;
                 for cand in [x, improved] {
                     let e = evaluate(inst, &cand)?;
@@ -1218,14 +1246,16 @@ pub fn solve_by_buckets(
         }
         let mut added = false;
         if let Some(values) = &solved.values {
-            let x = decode(&built.f, values, n)?;
-            let xi = interferences(&model, &x, m);
-            let loads = x.loads(m);
+            // Binary edge columns by default; with continuous ones (or a solver
+            // tolerance) the answer can be fractional: as in the count path.
+            let xi = fractional_interferences(&model, &built.f, values, m);
+            let loads = fractional_loads(&built.f, values, m);
             for j in 0..m {
-                if loads[j] > 0 {
+                if loads[j] > 0.5 {
                     added |= servers[j].split_below(xi[j]);
                 }
             }
+            let x = round(&built.f, values, n)?;
             let improved = relocate(inst, &x, limits, start)?;
             for cand in [x, improved] {
                 let e = evaluate(inst, &cand)?;
