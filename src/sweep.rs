@@ -69,6 +69,8 @@ pub struct SweepConfig {
     pub queries: Option<QuerySet>,
     /// The scenario instances are generated from.
     pub scenario: Scenario,
+    /// Outside solvers (`--external`) that `algorithms` may name.
+    pub externals: Vec<solvers::external::ExternalSpec>,
 }
 
 impl Default for SweepConfig {
@@ -86,6 +88,7 @@ impl Default for SweepConfig {
             interference: true,
             queries: None,
             scenario: Scenario::Paper,
+            externals: Vec::new(),
         }
     }
 }
@@ -216,7 +219,10 @@ fn check(cfg: &SweepConfig) -> Result<Vec<Box<dyn Solver>>> {
             "needs at least one solver",
         ));
     }
-    cfg.algorithms.iter().map(|a| solvers::by_name(a)).collect()
+    cfg.algorithms
+        .iter()
+        .map(|a| solvers::external::by_name_with(a, &cfg.externals))
+        .collect()
 }
 
 /// Runs the sweep on rayon's current thread pool (wrap the call in

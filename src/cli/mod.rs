@@ -202,14 +202,27 @@ pub fn instance_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// The solvers named by an `--algo a,b,c` list; every registered solver when empty.
-pub fn chosen_solvers(names: &[String]) -> Result<Vec<Box<dyn llm_offload::Solver>>> {
+/// The outside solvers of `--external NAME=CMD` values (docs/external.md).
+pub fn externals(specs: &[String]) -> Result<Vec<llm_offload::solvers::external::ExternalSpec>> {
+    Ok(llm_offload::solvers::external::ExternalSpec::parse_all(
+        specs,
+    )?)
+}
+
+/// The solvers named by an `--algo a,b,c` list, outside solvers of `--external`
+/// included; every registered solver and every outside one when the list is empty.
+pub fn chosen_solvers(
+    names: &[String],
+    external: &[String],
+) -> Result<Vec<Box<dyn llm_offload::Solver>>> {
+    use llm_offload::solvers::external;
+    let specs = externals(external)?;
     if names.is_empty() {
-        return Ok(llm_offload::solvers::all());
+        return Ok(external::all_with(&specs));
     }
     Ok(names
         .iter()
-        .map(|n| llm_offload::solvers::by_name(n))
+        .map(|n| external::by_name_with(n, &specs))
         .collect::<Result<_, _>>()?)
 }
 

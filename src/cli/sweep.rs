@@ -37,6 +37,11 @@ pub struct Args {
         default_value = "goa,all-local,all-edge,random,min-delay"
     )]
     algo: Vec<String>,
+    /// An outside solver NAME running the shell command CMD (repeatable; added to
+    /// --algo unless named there): the instance file's path is appended,
+    /// LLM_OFFLOAD_SEED is set, and it prints a solution JSON (docs/external.md).
+    #[arg(long = "external", value_name = "NAME=CMD")]
+    external: Vec<String>,
     /// Draw the users' queries from this measured JSON-lines file (docs/queries.md)
     /// instead of the synthetic generator.
     #[arg(long)]
@@ -104,11 +109,19 @@ fn parse_users(s: &str) -> Result<UserGrid, String> {
 pub fn run(a: &Args) -> Result<ExitCode> {
     a.figure.options().validate()?;
     let queries = a.queries.as_deref().map(QuerySet::load).transpose()?;
+    let externals = super::externals(&a.external)?;
+    let mut algorithms = a.algo.clone();
+    for e in &externals {
+        if !algorithms.contains(&e.name) {
+            algorithms.push(e.name.clone());
+        }
+    }
     let cfg = SweepConfig {
         users: a.users.0.clone(),
         taus: a.tau.clone(),
         runs: a.runs,
-        algorithms: a.algo.clone(),
+        algorithms,
+        externals,
         servers: a.servers,
         seed: a.seed,
         weights: a.weights.into(),

@@ -36,6 +36,11 @@ pub struct Args {
     /// Comma-separated solvers (default: all registered).
     #[arg(long, short = 'a', value_delimiter = ',')]
     algo: Vec<String>,
+    /// An outside solver NAME running the shell command CMD (repeatable): the
+    /// instance file's path is appended, LLM_OFFLOAD_SEED and LLM_OFFLOAD_TIME_LIMIT_S
+    /// are set, and it prints a solution JSON (docs/external.md).
+    #[arg(long = "external", value_name = "NAME=CMD")]
+    external: Vec<String>,
     /// Seed of randomised solvers.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -73,7 +78,7 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
-    let chosen = super::chosen_solvers(&a.algo)?;
+    let chosen = super::chosen_solvers(&a.algo, &a.external)?;
     a.figure.options().validate()?;
     let time_limit = (!a.no_time_limit).then_some(a.time_limit);
     let limits = super::solve::limits(time_limit, None, a.seed, 1)?;
