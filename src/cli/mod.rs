@@ -18,6 +18,7 @@ mod export_mip;
 mod figure;
 mod gen_dialogues;
 mod generate;
+mod merge;
 mod parse;
 mod poa;
 mod progress;
@@ -69,6 +70,9 @@ enum Command {
     Sweep(sweep::Args),
     /// Optimality-gap table of solvers over instance sets (resumable; docs/tables.md).
     Table(table::Args),
+    /// Combine the results files of shards (`table --shard K/N`) into one
+    /// (docs/cluster.md).
+    Merge(merge::Args),
     /// Time one solver over sizes and fit the exponents of N and M (log-log OLS).
     Scaling(scaling::Args),
     /// Write an instance where GOA is provably suboptimal (optimum known).
@@ -130,6 +134,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Poa(a) => poa::run(&a),
         Command::Sweep(a) => sweep::run(&a),
         Command::Table(a) => table::run(&a),
+        Command::Merge(a) => merge::run(&a),
         Command::Scaling(a) => scaling::run(&a),
         Command::Adversarial(a) => adversarial::run(&a),
         Command::ExportMip(a) => export_mip::run(&a),
