@@ -209,9 +209,7 @@ pub fn instance_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// The outside solvers of `--external NAME=CMD` values (docs/external.md).
 pub fn externals(specs: &[String]) -> Result<Vec<llm_offload::solvers::external::ExternalSpec>> {
-    Ok(llm_offload::solvers::external::ExternalSpec::parse_all(
-        specs,
-    )?)
+    llm_offload::solvers::external::ExternalSpec::parse_all(specs).map_err(exit::usage)
 }
 
 /// The solvers named by an `--algo a,b,c` list, outside solvers of `--external`
