@@ -73,7 +73,7 @@ impl SampleRow {
         }
     }
 
-    fn key(&self) -> (usize, usize, u64, String) {
+    fn key(&self) -> SampleKey {
         (
             self.users,
             self.run,
@@ -82,6 +82,9 @@ impl SampleRow {
         )
     }
 }
+
+/// What identifies a sample: N, run, tau (as bits) and solver.
+type SampleKey = (usize, usize, u64, String);
 
 /// FNV-1a hash (hex) of everything that decides a sweep's samples: the grid, runs,
 /// solvers (outside ones with their commands), servers, seed, weights, interference,
@@ -242,8 +245,7 @@ pub fn read_samples(path: &Path) -> Result<Vec<(usize, SampleRow)>> {
 /// [`config_hash`]) or a sample present twice (overlapping shards).
 pub fn merge_samples(inputs: &[PathBuf]) -> Result<Vec<SampleRow>> {
     let mut config: Option<(String, PathBuf)> = None;
-    let mut by_key: BTreeMap<(usize, usize, u64, String), (SampleRow, &Path, usize)> =
-        BTreeMap::new();
+    let mut by_key: BTreeMap<SampleKey, (SampleRow, &Path, usize)> = BTreeMap::new();
     for path in inputs {
         for (line, r) in read_samples(path)? {
             let bad = |message: String| Error::Line {
@@ -309,8 +311,7 @@ pub fn from_samples(cfg: &SweepConfig, rows: &[SampleRow]) -> Result<(Vec<Point>
             ),
         ));
     }
-    let index: HashMap<(usize, usize, u64, String), &SampleRow> =
-        rows.iter().map(|r| (r.key(), r)).collect();
+    let index: HashMap<SampleKey, &SampleRow> = rows.iter().map(|r| (r.key(), r)).collect();
     let units = units(cfg);
     let mut samples = Vec::with_capacity(units.len());
     for &(n, r) in &units {
