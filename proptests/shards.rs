@@ -77,3 +77,61 @@ proptest! {
         prop_assert_eq!(all, sharded);
     }
 }
+
+proptest! {
+    #![proptest_config(config(8))]
+
+    /// Shards written to their own results files and merged, in any order, give one
+    /// file of fixed bytes holding exactly the unsharded run's solves.
+    #[test]
+    fn merged_shard_files_hold_the_unsharded_solves(
+        insts in prop::collection::vec(instances(Shape::tiny(5, 2)), 1..4),
+        n in 1usize..5,
+        order in any::<u64>(),
+    ) {
+        use llm_offload::study::table::ResultsFile;
+        let plan: Vec<PlannedInstance> = insts
+            .into_iter()
+            .enumerate()
+            .map(|(k, instance)| PlannedInstance { file: format!("i{k}.json"), instance })
+            .collect();
+        let solvers: Vec<_> = ["goa", "random-tau"]
+            .iter()
+            .map(|s| llm_offload::solvers::by_name(s).unwrap())
+            .collect();
+        let limits = Limits::default();
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for k in 1..=n {
+            let path = dir.path().join(format!("r{k}.csv"));
+            let (f, _) = ResultsFile::open(&path).unwrap();
+            let shard = Some(Shard::new(k, n).unwrap());
+            table::run_in(&plan, &solvers, &limits, 1, Some(&f), shard, &|| {}).unwrap();
+            files.push(path);
+        }
+        let forward = table::merge(&files).unwrap();
+        let mut shuffled = files.clone();
+        let len = shuffled.len();
+        shuffled.rotate_left(usize::try_from(order % len as u64).unwrap());
+        shuffled.reverse();
+        prop_assert_eq!(&table::merge(&shuffled).unwrap(), &forward);
+        let out = dir.path().join("merged.csv");
+        table::write_results(&out, &forward).unwrap();
+        let back: Vec<_> = table::read_results(&out).unwrap().into_iter().map(|(_, r)| r).collect();
+        prop_assert_eq!(&back, &forward);
+        let key = |r: &llm_offload::study::gaps::Record| {
+            (r.key(), r.objective.map(f64::to_bits), r.feasible)
+        };
+        let mut full: Vec<_> = table::run(&plan, &solvers, &limits, 1, None, &|| {})
+            .unwrap()
+            .records
+            .iter()
+            .map(key)
+            .collect();
+        full.sort();
+        full.dedup();
+        let mut merged: Vec<_> = forward.iter().map(key).collect();
+        merged.sort();
+        prop_assert_eq!(merged, full);
+    }
+}
