@@ -6,6 +6,7 @@
 mod exact;
 mod fuzz;
 mod game;
+mod imports;
 mod interference;
 mod local_search;
 mod model;
