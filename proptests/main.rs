@@ -6,10 +6,12 @@
 mod exact;
 mod fuzz;
 mod game;
+mod imports;
 mod interference;
 mod local_search;
 mod model;
 mod routing;
+mod shards;
 mod solvers;
 mod strategies;
 mod sweep;
