@@ -79,8 +79,10 @@ pub struct Params {
     /// [`Method::Count`]: refine the counts whose bound stays below the incumbent
     /// with interference buckets (else stop after one MIP per count).
     pub refine: bool,
-    /// Refine only instances with at most this many users: at N = 50 (paper
-    /// scenario) one bucketed MIP did not finish in 240 s (docs/exact.md).
+    /// Without a time limit, refine only instances with at most this many users: at
+    /// N = 50 (paper scenario) one bucketed MIP can take minutes (docs/exact.md). With
+    /// a time limit every size is refined until it passes (each MIP gets what is
+    /// left, and a MIP stopped by it still raises the bound by its dual bound).
     pub refine_max_users: usize,
     /// Edge columns binary in the bucketed MIPs of the refinement (else continuous:
     /// a weaker but cheaper relaxation, refined at its fractional interference).
@@ -948,7 +950,8 @@ pub fn solve_by_count(
     };
     let mut servers = servers;
     let mut closed = vec![false; cap + 1];
-    while status == Status::Completed && params.refine && n <= params.refine_max_users {
+    let refines = params.refine && (n <= params.refine_max_users || limits.time_limit.is_some());
+    while status == Status::Completed && refines {
         if rounds.len() >= params.max_rounds {
             status = Status::IterationLimit;
             stopped = "round limit";
@@ -1075,7 +1078,7 @@ pub fn solve_by_count(
     if status == Status::Completed && !approx_eq(bound, best_obj) {
         // The method ran out of refinements without a proof: no claim of optimality.
         status = Status::IterationLimit;
-        stopped = if n <= params.refine_max_users && params.refine {
+        stopped = if refines {
             "every count closed without a proof"
         } else {
             "every count solved (no refinement at this size)"
