@@ -62,6 +62,8 @@ fn policy() -> impl Strategy<Value = Policy> {
         Just(Policy::AlwaysDevice),
         Just(Policy::AlwaysEdge),
         (0.0..=1.0f64).prop_map(|theta| Policy::Threshold { theta }),
+        (0.0..=1.0f64, 0.0..0.5f64).prop_map(|(theta, band)| Policy::Hysteresis { theta, band }),
+        (0.0..=1.0f64, 0.0..50.0f64).prop_map(|(theta, w)| Policy::ContextAware { theta, w }),
         (0.0..3.0f64, -1.0..1.5f64, prop::option::of(1.0..500.0f64)).prop_map(|(a, theta, y)| {
             Policy::SeedRule {
                 a,
@@ -133,6 +135,86 @@ proptest! {
                 let prev = (t > 0).then_some(side);
                 prop_assert_eq!(lat.turn(&d, t, side, prev).switch_s, 0.0);
             }
+        }
+    }
+}
+
+/// A dialogue whose scores sit on a coarse grid, so that scores exactly at a
+/// threshold (the ties) are drawn often.
+fn grid_dialogue(max_turns: usize) -> impl Strategy<Value = Dialogue> {
+    prop::collection::vec((turn(), 0u32..=10), 1..=max_turns).prop_map(|v| Dialogue {
+        id: None,
+        turns: v
+            .into_iter()
+            .map(|(t, k)| Turn {
+                score: f64::from(k) / 10.0,
+                ..t
+            })
+            .collect(),
+    })
+}
+
+fn baseline_dialogue() -> impl Strategy<Value = Dialogue> {
+    prop_oneof![dialogue(14), grid_dialogue(14)]
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    #[test]
+    fn optimum_is_never_worse_than_hysteresis_or_the_context_rule(
+        d in baseline_dialogue(), lat in latency(), mu in 0.0..20.0f64,
+        theta in prop_oneof![Just(0.5), 0.0..=1.0f64], band in 0.0..0.5f64, w in 0.0..50.0f64,
+    ) {
+        let best = optimum(&d, &lat, mu).unwrap();
+        for p in [Policy::Hysteresis { theta, band }, Policy::ContextAware { theta, w }] {
+            let cost = evaluate(&d, &p.route(&d, &lat), &lat).weighted_cost(mu);
+            prop_assert!(best.cost <= cost || approx_eq(best.cost, cost),
+                "{}: {} < optimum {}", p.label(), cost, best.cost);
+        }
+    }
+
+    #[test]
+    fn hysteresis_with_zero_band_is_the_static_threshold(
+        d in baseline_dialogue(), lat in latency(),
+        theta in prop_oneof![(0u32..=10).prop_map(|k| f64::from(k) / 10.0), 0.0..=1.0f64],
+    ) {
+        prop_assert_eq!(
+            Policy::Hysteresis { theta, band: 0.0 }.route(&d, &lat),
+            Policy::Threshold { theta }.route(&d, &lat)
+        );
+    }
+
+    #[test]
+    fn baselines_switch_no_more_than_the_threshold_and_pay_exactly_on_a_change(
+        d in baseline_dialogue(), lat in latency(),
+        theta in 0.0..=1.0f64, band in 0.0..0.5f64, w in 0.0..50.0f64,
+    ) {
+        let threshold = evaluate(&d, &Policy::Threshold { theta }.route(&d, &lat), &lat);
+        for p in [Policy::Hysteresis { theta, band }, Policy::ContextAware { theta, w }] {
+            let route = p.route(&d, &lat);
+            let stats = evaluate(&d, &route, &lat);
+            prop_assert!(stats.switches <= threshold.switches,
+                "{}: {} switches, threshold {}", p.label(), stats.switches, threshold.switches);
+            // The route's latency is the switch-free latency of each turn plus the
+            // switching cost exactly at the turns where the side changes.
+            let mut expected = 0.0;
+            let mut changes = 0;
+            for t in 0..route.len() {
+                let prev = (t > 0).then(|| route[t - 1]);
+                let own = lat.turn(&d, t, route[t], Some(route[t]));
+                prop_assert_eq!(own.switch_s, 0.0);
+                expected += own.total_s();
+                if prev.is_some_and(|q| q != route[t]) {
+                    changes += 1;
+                    let c = lat.switch_cost_s(route[t], prev, d.history_tokens(t));
+                    prop_assert!(t == 0 || d.history_tokens(t) == 0.0 || c > 0.0);
+                    expected += c;
+                }
+            }
+            prop_assert_eq!(stats.switches, changes);
+            prop_assert!(approx_eq(stats.latency_s, expected),
+                "{}: latency {} vs parts {}", p.label(), stats.latency_s, expected);
         }
     }
 }

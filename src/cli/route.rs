@@ -17,6 +17,16 @@ pub struct RouteArgs {
     /// Threshold of the static policy: edge iff score > theta.
     #[arg(long, default_value_t = 0.5, allow_hyphen_values = true, value_parser = super::parse::finite)]
     theta: f64,
+    /// Half-width of the hysteresis threshold's band (around --theta): after a
+    /// device turn edge iff score > theta + band, after an edge turn iff
+    /// score > theta - band.
+    #[arg(long, default_value_t = 0.1, value_parser = super::parse::non_negative)]
+    band: f64,
+    /// Seconds of switching cost one unit of score margin is worth, for the context
+    /// rule (threshold --theta; switches only when the re-prefill costs at most
+    /// w * |score - theta|).
+    #[arg(long, default_value_t = 2.0, value_parser = super::parse::non_negative)]
+    w: f64,
     /// Weight `a` of the seed rule (1/s): edge iff score - a (T_edge - T_device) > theta.
     #[arg(long, default_value_t = 0.2, allow_hyphen_values = true, value_parser = super::parse::finite)]
     a: f64,
@@ -67,6 +77,14 @@ pub fn run_route(a: &RouteArgs) -> Result<ExitCode> {
         Policy::AlwaysDevice,
         Policy::AlwaysEdge,
         Policy::Threshold { theta: a.theta },
+        Policy::Hysteresis {
+            theta: a.theta,
+            band: a.band,
+        },
+        Policy::ContextAware {
+            theta: a.theta,
+            w: a.w,
+        },
         Policy::SeedRule {
             a: a.a,
             theta: a.seed_theta,

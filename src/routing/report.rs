@@ -130,6 +130,28 @@ pub struct Study {
     /// Per static threshold (theta order): its seed-rule match, and the fastest
     /// offline-optimum point with at least its quality.
     pub matches: Vec<(Match, Option<Point>)>,
+    /// Per static threshold (theta order): the fastest baseline point (threshold,
+    /// hysteresis, context rule, always-device, always-edge) with at least its
+    /// quality.
+    pub baseline_matches: Vec<Match>,
+}
+
+/// The baseline families: every online policy but the seed rule.
+pub const BASELINES: [Family; 4] = [
+    Family::Threshold,
+    Family::Hysteresis,
+    Family::Context,
+    Family::Static,
+];
+
+/// The points of the baseline families ([`BASELINES`]).
+#[must_use]
+pub fn baselines(points: &[Point]) -> Vec<Point> {
+    points
+        .iter()
+        .filter(|p| BASELINES.contains(&p.family))
+        .copied()
+        .collect()
 }
 
 impl Study {
@@ -150,6 +172,7 @@ impl Study {
             family(&points, Family::Optimum),
         );
         let oracle = matched_quality(&stat, &opt);
+        let baseline_matches = matched_quality(&stat, &baselines(&points));
         let matches = matched_quality(&stat, &seed)
             .into_iter()
             .zip(&oracle)
@@ -160,6 +183,7 @@ impl Study {
             config,
             points,
             matches,
+            baseline_matches,
         })
     }
 
@@ -179,6 +203,7 @@ impl Study {
             "a".into(),
             "theta".into(),
             "mu".into(),
+            "param".into(),
             "turns".into(),
             "edge_calls".into(),
             "switches".into(),
@@ -194,6 +219,7 @@ impl Study {
                 opt_f(p.a),
                 opt_f(p.theta),
                 opt_f(p.mu),
+                opt_f(p.param),
                 s.turns.to_string(),
                 s.edge_calls.to_string(),
                 s.switches.to_string(),
@@ -281,6 +307,16 @@ impl Study {
                     Style::Line,
                 ),
                 series(
+                    "hysteresis threshold, Pareto front",
+                    xy(&pareto(&family(&self.points, Family::Hysteresis))),
+                    Style::Line,
+                ),
+                series(
+                    "context rule, Pareto front",
+                    xy(&pareto(&family(&self.points, Family::Context))),
+                    Style::Line,
+                ),
+                series(
                     "offline optimum (oracle), over mu",
                     xy(&pareto(&family(&self.points, Family::Optimum))),
                     Style::Line,
@@ -299,8 +335,9 @@ impl Study {
         let rows: Vec<Vec<String>> = self
             .matches
             .iter()
-            .filter(|(m, _)| is_tenth(m.reference.theta))
-            .map(|(m, o)| {
+            .zip(&self.baseline_matches)
+            .filter(|((m, _), _)| is_tenth(m.reference.theta))
+            .map(|((m, o), b)| {
                 let r = &m.reference.stats;
                 let mut row = vec![
                     format!("{:.1}", m.reference.theta.unwrap_or_default()),
@@ -324,6 +361,17 @@ impl Study {
                         .map_or("-".into(), |p| pct(p.stats.edge_rate())),
                 );
                 row.push(o.as_ref().map_or("-".into(), |p| ms(&p.stats)));
+                match (&b.fastest, &m.fastest) {
+                    (Some(bp), Some(sp)) => {
+                        row.push(ms(&bp.stats));
+                        row.push(pct(saving(sp, bp)));
+                    }
+                    (Some(bp), None) => {
+                        row.push(ms(&bp.stats));
+                        row.push("-".into());
+                    }
+                    _ => row.extend(["-".to_string(), "-".to_string()]),
+                }
                 row
             })
             .collect();
@@ -332,14 +380,25 @@ impl Study {
              {} a x {} theta) of least mean latency with at least the same quality; saving = latency \
              reduction; 'fewest edge %' = least edge-call rate of a seed point with at least the \
              quality and at most the latency; 'oracle ms' = the offline optimum's least latency at that \
-             quality (mu sweep). In-sample: parameters chosen on this file.\n",
+             quality (mu sweep); 'best baseline ms' = the least latency of a baseline point (threshold, \
+             hysteresis, context rule, always-*) with at least that quality, and the seed point's saving \
+             against it. In-sample: parameters chosen on this file.\n",
             self.config.a_values.len(),
             self.config.seed_thetas.len()
         );
         s.push_str(&format!(
             "{}\n",
             markdown_table(
-                &[MATCH_COLUMNS.as_slice(), &["fewest edge %", "oracle ms"]].concat(),
+                &[
+                    MATCH_COLUMNS.as_slice(),
+                    &[
+                        "fewest edge %",
+                        "oracle ms",
+                        "best baseline ms",
+                        "saving vs best baseline %",
+                    ]
+                ]
+                .concat(),
                 rows,
             )
         ));
@@ -363,6 +422,22 @@ impl Study {
                 savings.len(),
                 100.0 * mean(&savings),
                 100.0 * max(&savings)
+            ));
+        }
+        let vs_baseline: Vec<f64> = self
+            .matches
+            .iter()
+            .zip(&self.baseline_matches)
+            .filter_map(|((m, _), b)| match (m.fastest, b.fastest) {
+                (Some(sp), Some(bp)) => Some(saving(&sp, &bp)),
+                _ => None,
+            })
+            .collect();
+        if !vs_baseline.is_empty() {
+            s.push_str(&format!(
+                "against the best baseline at the same quality (in-sample): seed-rule latency saving mean {:.1} %, max {:.1} %\n",
+                100.0 * mean(&vs_baseline),
+                100.0 * max(&vs_baseline)
             ));
         }
         if !call_savings.is_empty() {
@@ -494,7 +569,14 @@ mod tests {
         for line in matched.lines() {
             assert_eq!(line.split(',').count(), 14, "{line}");
         }
-        assert_eq!(study.chart().series.len(), 4);
+        assert_eq!(study.chart().series.len(), 6);
+        assert_eq!(study.baseline_matches.len(), study.matches.len());
+        for (b, (m, _)) in study.baseline_matches.iter().zip(&study.matches) {
+            // The static threshold itself is a baseline: the best baseline is never
+            // slower than it.
+            let bp = b.fastest.expect("the reference is its own candidate");
+            assert!(bp.stats.mean_latency_s() <= m.reference.stats.mean_latency_s() + 1e-12);
+        }
         let text = study.text();
         assert!(text.contains("latency saving %"), "{text}");
         // The holdout of a file on itself gives the in-sample savings back.
