@@ -439,6 +439,50 @@ fn gen_dialogues_reproduces_the_example() {
     );
 }
 
+#[test]
+fn gen_dialogues_structure_flags_default_to_the_old_bytes_and_are_checked() {
+    let zero = run(&[
+        "gen-dialogues",
+        "-n",
+        "50",
+        "--seed",
+        "1",
+        "--persistence",
+        "0",
+        "--output-length-correlation",
+        "0",
+    ]);
+    assert!(zero.status.success(), "{}", stderr(&zero));
+    let text = std::fs::read_to_string(example_dialogues()).unwrap();
+    assert!(
+        zero.stdout == text.as_bytes(),
+        "explicit zeros changed the file"
+    );
+    let structured = run(&[
+        "gen-dialogues",
+        "-n",
+        "50",
+        "--seed",
+        "1",
+        "--persistence",
+        "0.8",
+        "--output-length-correlation",
+        "0.6",
+    ]);
+    assert!(structured.status.success(), "{}", stderr(&structured));
+    assert!(structured.stdout != text.as_bytes());
+    let bad = run(&["gen-dialogues", "--persistence", "1"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("persistence"), "{}", stderr(&bad));
+    let bad = run(&["gen-dialogues", "--output-length-correlation", "-2"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("output_length_correlation"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
 // ---- sweep and measured queries (docs/sweep.md, docs/queries.md) ----
 
 #[test]
