@@ -115,9 +115,13 @@ pub struct SweepConfig {
     pub mus: Vec<f64>,
 }
 
+/// `lo, lo + step, ..., hi`, each value rounded to 6 decimals so that a grid point
+/// is the number its label shows (0.3, not 0.30000000000000004).
 fn grid(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     let n = ((hi - lo) / step).round() as i64;
-    (0..=n).map(|k| lo + step * k as f64).collect()
+    (0..=n)
+        .map(|k| ((lo + step * k as f64) * 1e6).round() / 1e6)
+        .collect()
 }
 
 impl Default for SweepConfig {

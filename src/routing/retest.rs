@@ -335,13 +335,21 @@ pub fn retest(train: &Dialogues, test: &Dialogues, cfg: &RetestConfig) -> Result
     })
 }
 
+/// `mean ± ci95` scaled, without "-0.0" for values that round to zero.
 fn pm(e: Estimate, scale: f64, digits: usize) -> String {
-    format!(
-        "{:.digits$} ± {:.digits$}",
-        scale * e.mean,
-        scale * e.ci95,
-        digits = digits
-    )
+    let clean = |v: f64| {
+        let shown = format!("{v:.digits$}");
+        if shown
+            .trim_start_matches('-')
+            .chars()
+            .all(|c| c == '0' || c == '.')
+        {
+            format!("{:.digits$}", 0.0)
+        } else {
+            shown
+        }
+    };
+    format!("{} ± {}", clean(scale * e.mean), clean(scale * e.ci95))
 }
 
 /// Column names of [`Retest::table_rows`].
@@ -505,8 +513,8 @@ impl Retest {
             ));
             match &t.versus {
                 Some(v) => s.push_str(&format!(
-                    "seed rule vs {} on the test file: latency saving {} %, large-model calls {} % fewer, \
-                     quality {} points: {}; claim (>= 5 % faster and >= 10 % fewer calls at equal quality) {}\n",
+                    "seed rule vs {} on the test file: latency saving {} %, large-model call reduction {} %, \
+                     quality difference {} points: {}; claim (>= 5 % faster and >= 10 % fewer calls at equal quality) {}\n",
                     t.rows[v.baseline].policy.label(),
                     pm(v.latency_saving, 100.0, 1),
                     v.edge_call_reduction
