@@ -418,10 +418,10 @@ impl Study {
         let max = |xs: &[f64]| xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if !savings.is_empty() {
             s.push_str(&format!(
-                "over all {} static thresholds: latency saving at matched quality mean {:.1} %, max {:.1} %\n",
+                "over all {} static thresholds: latency saving at matched quality mean {} %, max {} %\n",
                 savings.len(),
-                100.0 * mean(&savings),
-                100.0 * max(&savings)
+                pct(mean(&savings)),
+                pct(max(&savings))
             ));
         }
         let vs_baseline: Vec<f64> = self
@@ -435,16 +435,16 @@ impl Study {
             .collect();
         if !vs_baseline.is_empty() {
             s.push_str(&format!(
-                "against the best baseline at the same quality (in-sample): seed-rule latency saving mean {:.1} %, max {:.1} %\n",
-                100.0 * mean(&vs_baseline),
-                100.0 * max(&vs_baseline)
+                "against the best baseline at the same quality (in-sample): seed-rule latency saving mean {} %, max {} %\n",
+                pct(mean(&vs_baseline)),
+                pct(max(&vs_baseline))
             ));
         }
         if !call_savings.is_empty() {
             s.push_str(&format!(
-                "edge-call rate reduction at matched quality and no more latency: mean {:.1} points, max {:.1} points\n",
-                100.0 * mean(&call_savings),
-                100.0 * max(&call_savings)
+                "edge-call rate reduction at matched quality and no more latency: mean {} points, max {} points\n",
+                pct(mean(&call_savings)),
+                pct(max(&call_savings))
             ));
         }
         s
@@ -502,10 +502,10 @@ impl Study {
         s.push_str(&format!("{}\n", markdown_table(&MATCH_COLUMNS, rows,)));
         if !savings.is_empty() {
             s.push_str(&format!(
-                "held out, over {} thresholds: latency saving mean {:.1} %, quality change mean {:+.2} points \
+                "held out, over {} thresholds: latency saving mean {} %, quality change mean {:+.2} points \
                  (min {:+.2})\n",
                 savings.len(),
-                100.0 * mean(&savings),
+                pct(mean(&savings)),
                 100.0 * mean(&quality_diffs),
                 100.0 * quality_diffs.iter().copied().fold(f64::INFINITY, f64::min)
             ));
@@ -588,7 +588,7 @@ mod tests {
             .filter_map(|(m, _)| m.fastest.map(|p| saving(&p, &m.reference)))
             .collect();
         if !in_sample.is_empty() {
-            let line = format!("latency saving mean {:.1} %", 100.0 * mean(&in_sample));
+            let line = format!("latency saving mean {} %", pct(mean(&in_sample)));
             assert!(h.contains(&line), "{line} not in\n{h}");
         }
     }
