@@ -128,9 +128,9 @@ impl Default for SweepConfig {
     /// `theta` in 0, 0.01, ..., 1 for the threshold; `a` in {0.05, 0.1, 0.2, 0.3,
     /// 0.5, 0.75, 1, 1.5, 2, 3} (`a = 0` is the threshold itself) and `theta` in
     /// -1, -0.99, ..., 1.5 for the seed rule, with the true output lengths;
-    /// `theta` in 0, 0.02, ..., 1 with bands {0.02, 0.05, 0.1, 0.15, 0.2, 0.3} for
-    /// the hysteresis threshold and with `w` in {0.25, 0.5, 1, 2, 4, 8, 16, 32} s for
-    /// the context rule; `mu` in {0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 15, 20, 30,
+    /// `theta` in 0, 0.02, ..., 1 with bands {0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4,
+    /// 0.5, 0.6} for the hysteresis threshold and with `w` in {0.05, 0.1, 0.25, 0.5,
+    /// 1, 2, 4, 8, 16, 32} s for the context rule; `mu` in {0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 15, 20, 30,
     /// 50, 100} for the optimum.
     fn default() -> Self {
         Self {
@@ -139,9 +139,9 @@ impl Default for SweepConfig {
             seed_thetas: grid(-1.0, 1.5, 0.01),
             output: OutputEstimate::Actual,
             hysteresis_thetas: grid(0.0, 1.0, 0.02),
-            bands: vec![0.02, 0.05, 0.1, 0.15, 0.2, 0.3],
+            bands: vec![0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6],
             context_thetas: grid(0.0, 1.0, 0.02),
-            ws: vec![0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
+            ws: vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
             mus: vec![
                 0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0,
                 30.0, 50.0, 100.0,
