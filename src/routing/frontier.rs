@@ -246,7 +246,7 @@ pub fn pareto(points: &[Point]) -> Vec<Point> {
         let q = points[i].stats.quality();
         if out
             .last()
-            .map_or(true, |last| q > last.stats.quality() + TOLERANCE)
+            .is_none_or(|last| q > last.stats.quality() + TOLERANCE)
         {
             out.push(points[i]);
         }

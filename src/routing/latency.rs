@@ -162,7 +162,7 @@ impl LatencyParams {
     /// (same side, or the first turn). Constant time.
     #[must_use]
     pub fn switch_cost_s(&self, side: Side, prev: Option<Side>, history_tokens: f64) -> f64 {
-        if !prev.is_some_and(|p| p != side) {
+        if prev.is_none_or(|p| p == side) {
             return 0.0;
         }
         let mut s = history_tokens * self.prefill(side);

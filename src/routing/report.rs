@@ -353,7 +353,7 @@ impl Study {
                         pct(saving(p, &m.reference)),
                         pct(p.stats.edge_rate()),
                     ]),
-                    None => row.extend(std::iter::repeat("-".to_string()).take(5)),
+                    None => row.extend(std::iter::repeat_n("-".to_string(), 5)),
                 }
                 row.push(
                     m.fewest_calls
