@@ -24,9 +24,10 @@
 //!
 //! # Default parameters
 //!
-//! Illustrative, not measured here; orders of magnitude consistent with public
-//! on-device and server measurements (e.g. Xiao et al., "Large Language Model
-//! Performance Benchmarking on Mobile Platforms", arXiv:2410.03613, for phones):
+//! **Illustrative**, not measurements: a labelled example (the built-in preset
+//! `illustrative`). Parameters from published measurements, with the source of each
+//! figure, are the presets of [`super::preset`] (docs/routing.md); with them the edge
+//! decodes faster than the phone, unlike here.
 //!
 //! | parameter | default | reading |
 //! |---|---|---|
@@ -74,7 +75,7 @@ pub struct LatencyParams {
 }
 
 impl Default for LatencyParams {
-    /// The illustrative defaults of the module docs.
+    /// The illustrative defaults of the module docs (not measurements).
     fn default() -> Self {
         Self {
             device_prefill_s_per_token: 0.0025,
