@@ -2,8 +2,10 @@
 //! equals brute force; the switching cost is charged exactly on a change of side;
 //! validation names the field; the generator is deterministic.
 
+use llm_offload::routing::frontier::{Family, SweepConfig};
 use llm_offload::routing::optimum::{brute_force, optimum};
 use llm_offload::routing::policies::{OutputEstimate, Policy};
+use llm_offload::routing::retest::{retest, RetestConfig};
 use llm_offload::routing::synth::{generate, SynthConfig};
 use llm_offload::routing::{evaluate, Dialogue, Dialogues, LatencyParams, Side, Turn};
 use llm_offload::solver::approx_eq;
@@ -253,6 +255,74 @@ proptest! {
                 prop_assert_eq!(f, format!("dialogues[{}].turns[{}].{}", k, t, name));
             }
             other => prop_assert!(false, "expected InvalidField, got {:?}", other),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    #[test]
+    fn structure_recombines_the_same_draws_and_stays_valid(
+        seed in any::<u64>(), dialogues in 1usize..10, max_turns in 1usize..7,
+        persistence in 0.0..0.99f64, correlation in -1.0..=1.0f64,
+    ) {
+        let base = SynthConfig { dialogues, seed, max_turns, ..SynthConfig::default() };
+        let plain = generate(&base).unwrap();
+        let cfg = SynthConfig { persistence, output_length_correlation: correlation, ..base };
+        let a = generate(&cfg).unwrap().to_json();
+        prop_assert_eq!(&a, &generate(&cfg).unwrap().to_json());
+        let set = Dialogues::from_json(&a, "g").unwrap();
+        // Same turn counts and input lengths: the structure changes no draw.
+        let shape = |s: &Dialogues| -> Vec<Vec<u32>> {
+            s.dialogues.iter().map(|d| d.turns.iter().map(|t| t.input_tokens).collect()).collect()
+        };
+        prop_assert_eq!(shape(&set), shape(&plain));
+        // The first turn of every dialogue has no predecessor: persistence cannot
+        // change its difficulty, so its score is the plain generator's.
+        for (d, p) in set.dialogues.iter().zip(&plain.dialogues) {
+            prop_assert_eq!(d.turns[0].score, p.turns[0].score);
+        }
+    }
+
+    #[test]
+    fn retest_choices_reach_their_targets_on_train_and_the_baseline_is_fastest(
+        seed in 0u64..500, f in 0.0..=1.0f64, lat in latency(),
+    ) {
+        let gen = |s| generate(&SynthConfig { dialogues: 12, seed: s, latency: lat, ..SynthConfig::default() }).unwrap();
+        let (train, test) = (gen(seed), gen(seed + 1));
+        let cfg = RetestConfig {
+            fractions: vec![f],
+            sweep: SweepConfig {
+                thresholds: vec![0.2, 0.5, 0.8],
+                a_values: vec![0.5, 2.0],
+                seed_thetas: vec![-0.5, 0.0, 0.5],
+                hysteresis_thetas: vec![0.3, 0.6],
+                bands: vec![0.1, 0.3],
+                context_thetas: vec![0.3, 0.6],
+                ws: vec![0.5, 4.0],
+                mus: Vec::new(),
+                ..SweepConfig::default()
+            },
+        };
+        let r = retest(&train, &test, &cfg).unwrap();
+        let t = &r.targets[0];
+        // Always-edge reaches every target up to its own quality: never empty.
+        prop_assert!(t.rows.iter().any(|row| row.family != Family::SeedRule));
+        for row in &t.rows {
+            prop_assert!(row.train.quality().mean + 1e-6 >= t.quality, "{}", row.policy.label());
+            for run in [&row.train, &row.test] {
+                for e in [run.latency_s(), run.edge_rate(), run.quality()] {
+                    prop_assert!(e.ci95 >= 0.0 && e.mean.is_finite());
+                }
+            }
+        }
+        if let Some(v) = t.versus {
+            let best = t.rows[v.baseline].train.latency_s().mean;
+            for row in t.rows.iter().filter(|r| r.family != Family::SeedRule) {
+                prop_assert!(best <= row.train.latency_s().mean);
+            }
+            prop_assert!(v.latency_saving.ci95 >= 0.0 && v.quality_diff.ci95 >= 0.0);
         }
     }
 }
