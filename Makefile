@@ -38,7 +38,7 @@ test: deps
 # that it reuses the HiGHS build of `cargo test` (Cargo.toml, build-override), then
 # its pytest suite (python/tests/, which also runs python/examples/).
 test-python: deps-python $(VENV)/.requirements
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --locked -m python/Cargo.toml
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" maturin develop --locked -m python/Cargo.toml
 	$(VENV)/bin/python -m pytest python/tests -q
 
 $(VENV)/.requirements: python/requirements-dev.txt
