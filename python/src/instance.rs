@@ -198,6 +198,7 @@ impl PyInstance {
     /// The servers' numeric fields, one float array of length M each, named as in the
     /// file (SPEC 1); `max_users` is NaN where a server has no cap.
     #[getter]
+    #[allow(clippy::cast_precision_loss)] // caps are user counts, far below 2^52
     fn servers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.servers();
         let d = PyDict::new(py);

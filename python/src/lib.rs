@@ -9,6 +9,10 @@
 //! `RuntimeError`. docs/python.md is the user's guide; `llm_offload.pyi` the typed
 //! surface.
 
+// PyO3 extracts arguments by value (`Vec`, `PathBuf`), and `map_err(py_err)` takes
+// the error by value.
+#![allow(clippy::needless_pass_by_value)]
+
 use std::time::{Duration, Instant};
 
 use llm_offload::solution::SolutionFile;

@@ -82,7 +82,7 @@ impl PyOutcome {
     /// How the bound was obtained (`optimum`, `interference-free relaxation`), or None.
     #[getter]
     fn bound_kind(&self) -> Option<&'static str> {
-        self.inner.bound_kind().map(|k| k.as_str())
+        self.inner.bound_kind().map(llm_offload::BoundKind::as_str)
     }
 
     /// Feasible and bound == objective within TOLERANCE.
@@ -235,13 +235,13 @@ impl PyEvaluation {
         violations(py, &self.inner)
     }
 
-    /// Each user's delay d_i (s).
+    /// Each user's delay `d_i` (s).
     #[getter]
     fn delay_s<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
         PyArray1::from_vec(py, self.inner.users.iter().map(|u| u.delay_s).collect())
     }
 
-    /// Each user's cost w_i d_i (+ penalty): they sum to the objective.
+    /// Each user's cost `w_i d_i` (+ penalty): they sum to the objective.
     #[getter]
     fn cost<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
         PyArray1::from_vec(py, self.inner.users.iter().map(|u| u.cost).collect())
