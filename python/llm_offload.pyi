@@ -5,6 +5,7 @@ server: validated instances, every solver of the Rust crate, and the model's own
 evaluation of any assignment. docs/python.md is the guide.
 """
 
+import os
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -20,7 +21,7 @@ class Instance:
     """A validated instance (SPEC 1 and 8); immutable. Arrays are fresh copies."""
 
     @staticmethod
-    def load(path: str | Any) -> Instance:
+    def load(path: str | os.PathLike[str]) -> Instance:
         """Reads and validates an instance file.
 
         Raises FileNotFoundError / OSError when it cannot be read, ValueError
