@@ -10,6 +10,7 @@ mod interference;
 mod local_search;
 mod model;
 mod routing;
+mod simulate;
 mod solvers;
 mod strategies;
 mod sweep;

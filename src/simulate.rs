@@ -12,10 +12,11 @@
 //!   the decision maker is idle: [`Decide::OnArrival`]) with queries waiting and no
 //!   decision running, the waiting queries become the users of one instance of (P)
 //!   ([`decision_instance`]), which the policy solves. What the servers still have in
-//!   progress enters it twice: each server's queries in service (uploading or
-//!   computing) are its `busy_users` (they count in the load of both shares, SPEC 2
-//!   as extended in docs/spec.md), and the received power of the uploads in progress
-//!   to other servers is added to each server's noise (interference they cause).
+//!   progress enters it as their `busy_users`: each server's queries in service
+//!   (uploading or computing) count in the load of both its shares (SPEC 2 as
+//!   extended in docs/spec.md). The interference of uploads in progress is not in the
+//!   decision instance (uploads last a fraction of a millisecond in the scenario,
+//!   against epochs of tens); the simulation itself counts it.
 //! - **Decision time**: the dispatch waits for the decision: its measured wall time,
 //!   a modelled one ([`decision_time`], reproducible), or none ([`DecisionTime`]).
 //!   One decision at a time: queries arriving meanwhile wait for the next one.
@@ -298,11 +299,10 @@ pub struct SimResult {
     pub first_decision: Option<(Instance, Assignment)>,
 }
 
-/// The instance of (P) a decision at some moment solves: the `batch` queries as
-/// users (their senders' devices and channel rows from `world`), the world's servers
-/// with `busy[j]` queries in service counted in their load and `background_w[j]`
-/// (received power of the uploads in progress to other servers) added to their
-/// noise, the world's tau, weights, interference and lambda.
+/// The instance of (P) a decision at some moment solves: the `queries` as users
+/// (their senders' devices and channel rows from `world`), the world's servers with
+/// `busy[j]` queries in service counted in their load (`busy_users`), the world's
+/// tau, weights, interference and lambda.
 ///
 /// # Errors
 /// As [`Instance::new`] (a query that breaks a rule; never for validated inputs).
@@ -310,7 +310,6 @@ pub fn decision_instance(
     world: &Instance,
     queries: &[(usize, &Query)],
     busy: &[usize],
-    background_w: &[f64],
     name: String,
 ) -> Result<Instance> {
     let file = InstanceFile {
@@ -331,7 +330,6 @@ pub fn decision_instance(
             .map(|(j, s)| {
                 let mut s = s.clone();
                 s.busy_users = busy[j];
-                s.noise_w += background_w[j];
                 s
             })
             .collect(),
@@ -385,8 +383,9 @@ enum Event {
 /// `tick` is called after each decision with the simulated time (for progress bars).
 ///
 /// # Errors
-/// [`Error::InvalidField`] for a horizon or epoch that is not positive and finite, an
-/// arrival whose user is not in `world` or whose times are not sorted;
+/// [`Error::InvalidField`] for a horizon or epoch that is not positive and finite, a
+/// world with `max_users` caps (not modelled over time), an arrival whose user is not
+/// in `world` or whose times are not sorted;
 /// [`Error::Refused`] for modelled decision times of a solver the table does not
 /// cover; a policy's own errors.
 #[allow(clippy::too_many_lines)]
@@ -418,6 +417,14 @@ pub fn simulate(
         }
         _ => None,
     };
+    if let Some(j) = world.servers().iter().position(|s| s.max_users.is_some()) {
+        return Err(Error::field(
+            "world",
+            format!("servers[{j}].max_users"),
+            world.servers()[j].max_users.unwrap_or_default(),
+            "simulate does not model caps on users over time; give a world without              max_users",
+        ));
+    }
     for (k, a) in arrivals.iter().enumerate() {
         if a.user >= world.n_users() {
             return Err(Error::field(
@@ -676,13 +683,8 @@ pub fn simulate(
                     .iter()
                     .map(|&q| (arrivals[q].user, &arrivals[q].query))
                     .collect();
-                let inst = decision_instance(
-                    world,
-                    &queries,
-                    &busy,
-                    &interf,
-                    format!("decision-{decisions}"),
-                )?;
+                let inst =
+                    decision_instance(world, &queries, &busy, format!("decision-{decisions}"))?;
                 let out = if cfg.warm_start && policy.name() == "best-response" {
                     let start =
                         Assignment(batch.iter().map(|&q| last_choice[rec[q].user]).collect());
