@@ -161,8 +161,8 @@ proptest! {
         let m = w.n_servers();
         let qs: Vec<Query> = (0..w.n_users()).map(|i| Query::of_user(&w.users()[i], w.alpha(i))).collect();
         let batch: Vec<(usize, &Query)> = qs.iter().enumerate().collect();
-        let idle = decision_instance(&w, &batch, &vec![0; m], "idle".into()).unwrap();
-        let loaded = decision_instance(&w, &batch, &busy[..m], "busy".into()).unwrap();
+        let idle = decision_instance(&w, &batch, &vec![0; m], &vec![0; w.n_users()], "idle".into()).unwrap();
+        let loaded = decision_instance(&w, &batch, &busy[..m], &vec![0; w.n_users()], "busy".into()).unwrap();
         let (mi, ml) = (Model::new(&idle), Model::new(&loaded));
         for i in 0..w.n_users() {
             for c in Choice::all(&w) {

@@ -14,7 +14,10 @@
 //!   ([`decision_instance`]), which the policy solves. What the servers still have in
 //!   progress enters it as their `busy_users`: each server's queries in service
 //!   (uploading or computing) count in the load of both its shares (SPEC 2 as
-//!   extended in docs/spec.md). The interference of uploads in progress is not in the
+//!   extended in docs/spec.md); a device already computing `k` local queries offers
+//!   a new one the rate it would share (`local_flops_per_s / (k + 1)`). Queries of
+//!   the same device within one decision do not see each other's local choice. The
+//!   interference of uploads in progress is not in the
 //!   decision instance (uploads last a fraction of a millisecond in the scenario,
 //!   against epochs of tens); the simulation itself counts it.
 //! - **Decision time**: the dispatch waits for the decision: its measured wall time,
@@ -302,7 +305,9 @@ pub struct SimResult {
 /// The instance of (P) a decision at some moment solves: the `queries` as users
 /// (their senders' devices and channel rows from `world`), the world's servers with
 /// `busy[j]` queries in service counted in their load (`busy_users`), the world's
-/// tau, weights, interference and lambda.
+/// tau, weights, interference and lambda. A sender whose device already computes
+/// `device_busy[user]` local queries offers the new one the rate it would share,
+/// [`model::device_rate`]`(device, device_busy + 1)`, as its `local_flops_per_s`.
 ///
 /// # Errors
 /// As [`Instance::new`] (a query that breaks a rule; never for validated inputs).
@@ -310,6 +315,7 @@ pub fn decision_instance(
     world: &Instance,
     queries: &[(usize, &Query)],
     busy: &[usize],
+    device_busy: &[usize],
     name: String,
 ) -> Result<Instance> {
     let file = InstanceFile {
@@ -321,7 +327,14 @@ pub fn decision_instance(
         device_variants: world.device_variants().to_vec(),
         users: queries
             .iter()
-            .map(|(u, q)| q.on_device(&world.users()[*u]))
+            .map(|(u, q)| {
+                let mut user = q.on_device(&world.users()[*u]);
+                if device_busy[*u] > 0 {
+                    user.local_flops_per_s =
+                        model::device_rate(&world.users()[*u], device_busy[*u] + 1);
+                }
+                user
+            })
             .collect(),
         servers: world
             .servers()
@@ -683,8 +696,13 @@ pub fn simulate(
                     .iter()
                     .map(|&q| (arrivals[q].user, &arrivals[q].query))
                     .collect();
-                let inst =
-                    decision_instance(world, &queries, &busy, format!("decision-{decisions}"))?;
+                let inst = decision_instance(
+                    world,
+                    &queries,
+                    &busy,
+                    &local_count,
+                    format!("decision-{decisions}"),
+                )?;
                 let out = if cfg.warm_start && policy.name() == "best-response" {
                     let start =
                         Assignment(batch.iter().map(|&q| last_choice[rec[q].user]).collect());

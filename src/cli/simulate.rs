@@ -320,9 +320,9 @@ fn sweep(a: &Args) -> Result<ExitCode> {
         (
             "dynamic-throughput",
             "Token throughput against arrival rate",
-            "token throughput (tokens/s)",
+            "token throughput (tokens/s, log scale)",
             thr,
-            false,
+            true,
         ),
         (
             "dynamic-p95",
@@ -336,10 +336,10 @@ fn sweep(a: &Args) -> Result<ExitCode> {
         let plot = Plot {
             chart: Chart {
                 title: title.into(),
-                x_label: "queries per second per user".into(),
+                x_label: "queries per second per user (log scale)".into(),
                 y_label: y.into(),
                 series,
-                log_x: false,
+                log_x: true,
                 log_y,
             },
             notes: vec![what.clone()],

@@ -245,8 +245,14 @@ fn in_progress_queries_enter_the_next_decision() {
     assert_eq!(r.summary.served, 2);
     let second = &r.records[1];
     assert_eq!(second.decision_start_s, Some(0.001));
-    let busy = decision_instance(&w, &[(1, &q(1))], &[1], "x".into()).unwrap();
+    let busy = decision_instance(&w, &[(1, &q(1))], &[1], &[0, 0], "x".into()).unwrap();
     assert_eq!(busy.servers()[0].busy_users, 1);
+    // a device computing one local query offers the next half its speed
+    let half = decision_instance(&w, &[(1, &q(1))], &[0], &[0, 1], "y".into()).unwrap();
+    assert_eq!(
+        half.users()[0].local_flops_per_s,
+        w.users()[1].local_flops_per_s / 2.0
+    );
     // the first query, alone for a millisecond, then shared: slower than alone
     let first = &r.records[0];
     assert!(first.latency_s().unwrap() > first.service_s.unwrap());
