@@ -55,7 +55,7 @@ use crate::assignment::{Assignment, Choice};
 use crate::error::{Error, Result};
 use crate::instance::{Instance, InstanceFile};
 use crate::model::{self, Model};
-use crate::solver::{Answer, Budget, Limits, Solver};
+use crate::solver::{Answer, Budget, Limits, Solver, Status};
 use crate::solvers::best_response::BestResponse;
 use crate::stats::nearest_rank;
 use crate::validate;
@@ -268,6 +268,9 @@ pub struct Summary {
     pub decisions: usize,
     /// Mean queries per decision.
     pub mean_batch: f64,
+    /// Decisions whose solver stopped at a limit (time, nodes or iterations: e.g.
+    /// tree-search at `--time-limit`, best responses cycling), not at its own end.
+    pub limited_decisions: usize,
     /// Latency of the served queries (ms); all 0 when none was served.
     pub latency_ms: Quantiles,
     /// Its mean parts (ms).
@@ -497,6 +500,7 @@ pub fn simulate(
     let mut interf = vec![0.0f64; m];
     let (mut next_arrival, mut now, mut free_at) = (0usize, 0.0f64, 0.0f64);
     let (mut decisions, mut batched, mut decision_total) = (0usize, 0usize, 0.0f64);
+    let mut limited = 0usize;
     let mut dirty = true;
     let mut first_decision = None;
     loop {
@@ -747,6 +751,12 @@ pub fn simulate(
                     first_decision = Some((inst.clone(), out.assignment().clone()));
                 }
                 decisions += 1;
+                if matches!(
+                    out.status(),
+                    Status::TimeLimit | Status::NodeLimit | Status::IterationLimit
+                ) {
+                    limited += 1;
+                }
                 batched += batch.len();
                 decision_total += delta;
                 free_at = now + delta;
@@ -765,7 +775,7 @@ pub fn simulate(
         world,
         cfg,
         &rec,
-        (decisions, batched, decision_total),
+        (decisions, batched, decision_total, limited),
         &used_flops,
         &uplink_busy,
     );
@@ -781,7 +791,7 @@ fn summarise(
     world: &Instance,
     cfg: &SimConfig,
     rec: &[Record],
-    (decisions, batched, decision_total): (usize, usize, f64),
+    (decisions, batched, decision_total, limited): (usize, usize, f64, usize),
     used_flops: &[f64],
     uplink_busy: &[f64],
 ) -> Summary {
@@ -821,6 +831,7 @@ fn summarise(
         } else {
             batched as f64 / decisions as f64
         },
+        limited_decisions: limited,
         latency_ms: Quantiles {
             mean: mean(&|r| r.latency_s().unwrap_or(0.0)) * 1e3,
             p50: q(0.5),

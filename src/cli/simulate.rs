@@ -186,14 +186,15 @@ fn run_one(
 fn text(s: &Summary, wall_s: f64) -> String {
     let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |x| format!("{x:.4}"));
     let mut t = format!(
-        "simulate `{}`: N = {}, M = {}, {} s simulated, decision time {} ({} decisions, {:.1} queries each)\n",
+        "simulate `{}`: N = {}, M = {}, {} s simulated, decision time {} ({} decisions, {:.1} queries each, {} stopped at a limit)\n",
         s.algorithm,
         s.users,
         s.servers,
         s.horizon_s,
         s.decision_time.name(),
         s.decisions,
-        s.mean_batch
+        s.mean_batch,
+        s.limited_decisions
     );
     t.push_str(&format!(
         "arrived {}, served {}, unfinished {}\n",
