@@ -88,6 +88,10 @@ proptest! {
         prop_assert_eq!(s.arrived, arrived);
         prop_assert_eq!(s.served + s.unfinished, s.arrived);
         prop_assert_eq!(r.records.iter().filter(|x| x.phase == Phase::Served).count(), s.served);
+        let with_ppl = w.device_variants().iter().chain(w.servers().iter().flat_map(|v| v.variants.iter())).all(|v| v.perplexity.is_some());
+        if s.served > 0 {
+            prop_assert_eq!(s.mean_perplexity.is_some(), with_ppl);
+        }
         for rec in &r.records {
             if let (Some(d), Some(e)) = (rec.decision_start_s, epoch) {
                 let k = (d / e).round();

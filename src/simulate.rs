@@ -181,6 +181,8 @@ pub struct Record {
     pub output_tokens: Option<f64>,
     /// Probability (or label) that its option answers correctly.
     pub p_correct: Option<f64>,
+    /// Perplexity of its option's model variant, where the variant has one.
+    pub perplexity: Option<f64>,
 }
 
 impl Record {
@@ -282,6 +284,9 @@ pub struct Summary {
     /// Mean probability of a correct answer over the served queries (`None` when some
     /// lacks the figure).
     pub accuracy: Option<f64>,
+    /// Mean perplexity of the served queries' model variants (`None` when some
+    /// variant lacks one, e.g. without model variants).
+    pub mean_perplexity: Option<f64>,
     /// Share of the served queries that were offloaded.
     pub offloaded_share: f64,
     /// Share of the served queries' total latency spent in decisions.
@@ -382,8 +387,8 @@ struct Pending {
     dispatch_s: f64,
     batch: Vec<usize>,
     choices: Vec<Choice>,
-    /// Per query: (bits, flops, service time, p_correct).
-    work: Vec<(f64, f64, f64, Option<f64>)>,
+    /// Per query: (bits, flops, service time, p_correct, perplexity).
+    work: Vec<(f64, f64, f64, Option<f64>, Option<f64>)>,
 }
 
 /// The next event's kind; on equal times the lower kind goes first.
@@ -482,6 +487,7 @@ pub fn simulate(
             service_s: None,
             output_tokens: a.query.output_tokens,
             p_correct: None,
+            perplexity: None,
         })
         .collect();
     // Work left in the current phase, its rate, and the compute work after an upload.
@@ -662,13 +668,14 @@ pub fn simulate(
                     .unwrap_or_else(|| unreachable!("a pending decision"));
                 for (k, &q) in p.batch.iter().enumerate() {
                     let c = p.choices[k];
-                    let (bits, flops, service, p_correct) = p.work[k];
+                    let (bits, flops, service, p_correct, perplexity) = p.work[k];
                     let r = &mut rec[q];
                     r.dispatch_s = Some(now);
                     r.server = c.server;
                     r.variant = c.variant;
                     r.service_s = Some(service);
                     r.p_correct = p_correct;
+                    r.perplexity = perplexity;
                     last_choice[r.user] = c;
                     match c.server {
                         Some(j) => {
@@ -740,6 +747,7 @@ pub fn simulate(
                             flops,
                             dm.service_delay(k, c).total(),
                             dm.accuracy(k, c),
+                            dm.variant(c).perplexity,
                         )
                     })
                     .collect();
@@ -810,12 +818,16 @@ fn summarise(
     let total_latency: f64 = lat.iter().sum();
     let total_decision: f64 = served.iter().filter_map(|r| r.decision_s()).sum();
     let tokens: f64 = served.iter().filter_map(|r| r.output_tokens).sum();
-    let accuracy = served
-        .iter()
-        .map(|r| r.p_correct)
-        .try_fold(0.0, |s, p| p.map(|p| s + p))
-        .filter(|_| ns > 0)
-        .map(|s| s / ns as f64);
+    let mean_of = |f: fn(&Record) -> Option<f64>| {
+        served
+            .iter()
+            .map(|r| f(r))
+            .try_fold(0.0, |s, p| p.map(|p| s + p))
+            .filter(|_| ns > 0)
+            .map(|s| s / ns as f64)
+    };
+    let accuracy = mean_of(|r| r.p_correct);
+    let mean_perplexity = mean_of(|r| r.perplexity);
     Summary {
         algorithm: algorithm.to_string(),
         decision_time: cfg.decision_time,
@@ -847,6 +859,7 @@ fn summarise(
         service_ms: mean(&|r| r.service_s.unwrap_or(0.0)) * 1e3,
         token_throughput: tokens / cfg.horizon_s,
         accuracy,
+        mean_perplexity,
         offloaded_share: if ns == 0 {
             0.0
         } else {
@@ -889,6 +902,7 @@ struct Row {
     service_s: Option<f64>,
     output_tokens: Option<f64>,
     p_correct: Option<f64>,
+    perplexity: Option<f64>,
 }
 
 /// Writes the per-query records as CSV (one row a query, in arrival order; empty
@@ -926,6 +940,7 @@ pub fn write_records<W: std::io::Write>(
             service_s: r.service_s,
             output_tokens: r.output_tokens,
             p_correct: r.p_correct,
+            perplexity: r.perplexity,
         })
         .map_err(err)?;
     }

@@ -803,6 +803,22 @@ fn simulate_runs_and_prints_the_json_summary() {
         serde_json::from_str::<serde_json::Value>(&summary).unwrap(),
         v
     );
+    assert!(v["mean_perplexity"].is_null());
+    let o = run(&[
+        "simulate",
+        "-n",
+        "10",
+        "--variants",
+        "llama2",
+        "--horizon-s",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ppl = v["mean_perplexity"].as_f64().unwrap();
+    assert!((3.3..=5.6).contains(&ppl), "{ppl}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use llm_offload::simulate::{
 use llm_offload::sources::generate::{generate, GenConfig};
 use llm_offload::{solvers, Instance, Limits};
 
-use super::choices::Scenario;
+use super::choices::{Scenario, VariantPreset};
 use super::exit::usage_bail;
 use super::Format;
 
@@ -74,6 +74,13 @@ pub struct Args {
     /// Scenario of the world and of the queries' draws (as `generate`).
     #[arg(long, value_enum, default_value_t = Scenario::Paper)]
     scenario: Scenario,
+    /// Add quantised model variants (FP16 / INT8 / INT4) on devices and servers, as
+    /// `generate --variants` (the summary then reports the mean perplexity).
+    #[arg(long, value_enum)]
+    variants: Option<VariantPreset>,
+    /// Weight of the perplexity penalty (default: the preset's, 0 without variants).
+    #[arg(long, value_parser = super::parse::non_negative)]
+    lambda: Option<f64>,
     /// Accuracy threshold tau of every decision.
     #[arg(long, default_value_t = 0.8, value_parser = super::parse::unit_interval)]
     tau: f64,
@@ -133,8 +140,11 @@ fn setup(a: &Args) -> Result<Setup> {
         servers: a.servers,
         seed: a.seed,
         tau: a.tau,
+        variants: a.variants.map(Into::into),
+        lambda: a.lambda,
         ..GenConfig::default()
-    })?;
+    })
+    .map_err(super::exit::usage)?;
     let cfg = SimConfig {
         horizon_s: a.horizon_s,
         decide: if a.on_arrival {
@@ -209,9 +219,10 @@ fn text(s: &Summary, wall_s: f64) -> String {
         s.parts_ms.queue, s.parts_ms.decision, s.parts_ms.upload, s.parts_ms.compute
     ));
     t.push_str(&format!(
-        "token throughput {:.2} tokens/s, accuracy {}, offloaded {:.3}, decision share {:.4}\n",
+        "token throughput {:.2} tokens/s, accuracy {}, perplexity {}, offloaded {:.3}, decision share {:.4}\n",
         s.token_throughput,
         opt(s.accuracy),
+        opt(s.mean_perplexity),
         s.offloaded_share,
         s.decision_share
     ));
