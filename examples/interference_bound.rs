@@ -1,7 +1,7 @@
 //! Measures the interference-aware bound of `mip` (docs/exact.md, "Interference")
 //! with its settings exposed, one run per process:
 //!
-//!     cargo run --release --example interference_bound -- INSTANCE SECONDS [count|count-only|count-continuous|buckets]
+//!     cargo run --release --example interference_bound -- INSTANCE SECONDS [count|count-only|count-refine-all|count-continuous|buckets]
 //!
 //! Prints one JSON line: instance, setting, objective, bound, gap, status, seconds,
 //! rounds, why it stopped.
@@ -21,6 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match setting {
         "count" => {}
         "count-only" => params.refine = false,
+        // Refinement at any N (the default refines only up to `refine_max_users`).
+        "count-refine-all" => params.refine_max_users = usize::MAX,
         "count-continuous" => params.binary_edges = false,
         "buckets" => params.method = Method::Buckets,
         other => return Err(format!("unknown setting {other}").into()),

@@ -6,10 +6,12 @@
 mod exact;
 mod fuzz;
 mod game;
+mod imports;
 mod interference;
 mod local_search;
 mod model;
 mod routing;
+mod shards;
 mod simulate;
 mod solvers;
 mod strategies;

@@ -104,3 +104,16 @@ pub use solver::{
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The proptest configuration of the unit tests: the default case count, from a fixed
+/// seed unless `PROPTEST_RNG_SEED` names another (as proptests/strategies.rs does for
+/// the property-test binary), so the same commit tests the same cases everywhere.
+#[cfg(test)]
+pub(crate) fn proptest_config() -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let mut c = Config::default();
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        c.rng_seed = RngSeed::Fixed(20_261_202);
+    }
+    c
+}

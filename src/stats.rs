@@ -245,6 +245,9 @@ mod tests {
     }
 
     proptest! {
+
+        #![proptest_config(crate::proptest_config())]
+
         #[test]
         fn quantile_inverts_cdf(p in 0.01f64..0.99, dof in 1.0f64..200.0) {
             let t = t_quantile(p, dof);

@@ -36,9 +36,14 @@ use crate::sources::queries::QuerySet;
 
 pub mod authors;
 mod output;
+mod shard;
 
 pub use crate::stats::Stat;
 pub use output::{charts, points_csv, runs_csv, timing_csv, Run};
+pub use shard::{
+    config_hash, from_samples, is_samples_header, merge_samples, read_samples, run_shard,
+    samples_csv, SampleRow, SAMPLES_FILE,
+};
 
 /// Sweep settings.
 ///
@@ -69,6 +74,8 @@ pub struct SweepConfig {
     pub queries: Option<QuerySet>,
     /// The scenario instances are generated from.
     pub scenario: Scenario,
+    /// Outside solvers (`--external`) that `algorithms` may name.
+    pub externals: Vec<solvers::external::ExternalSpec>,
 }
 
 impl Default for SweepConfig {
@@ -86,6 +93,7 @@ impl Default for SweepConfig {
             interference: true,
             queries: None,
             scenario: Scenario::Paper,
+            externals: Vec::new(),
         }
     }
 }
@@ -216,7 +224,10 @@ fn check(cfg: &SweepConfig) -> Result<Vec<Box<dyn Solver>>> {
             "needs at least one solver",
         ));
     }
-    cfg.algorithms.iter().map(|a| solvers::by_name(a)).collect()
+    cfg.algorithms
+        .iter()
+        .map(|a| solvers::external::by_name_with(a, &cfg.externals))
+        .collect()
 }
 
 /// Runs the sweep on rayon's current thread pool (wrap the call in
@@ -255,59 +266,85 @@ pub fn run_with_runs(
     progress: &(dyn Fn() + Sync),
 ) -> Result<(Vec<Point>, Vec<Run>)> {
     let chosen = check(cfg)?;
-    let units: Vec<(usize, usize)> = cfg
-        .users
-        .iter()
-        .flat_map(|&n| (0..cfg.runs).map(move |r| (n, r)))
-        .collect();
+    let units = units(cfg);
     let samples: Vec<Vec<Sample>> = units
         .par_iter()
         .map(|&(n, r)| {
-            let base = instance(cfg, n, r, cfg.taus[0])?;
-            let limits = Limits {
-                seed: instance_seed(cfg.seed, n, r),
-                ..Limits::default()
-            };
-            let mut out = Vec::with_capacity(cfg.taus.len() * chosen.len());
-            for &tau in &cfg.taus {
-                let inst = base.with_tau(tau)?;
-                let forced = inst.forced_users().count() as f64;
-                for s in &chosen {
-                    let o = s.solve(&inst, &limits)?;
-                    let e = &o.evaluation();
-                    // Only the baselines that ignore tau may answer outside (P); any
-                    // other infeasible answer is a solver bug.
-                    if !e.feasible() && !s.ignores_tau() {
-                        return Err(Error::SolverFailed {
-                            solver: s.name(),
-                            reason: format!("infeasible assignment on {}", inst.name()),
-                        });
-                    }
-                    let forced_local = inst
-                        .forced_users()
-                        .filter(|&i| o.assignment().0[i].server.is_none())
-                        .count() as f64;
-                    out.push(Sample {
-                        accuracy: e.accuracy,
-                        delay_s: e.mean_delay_s,
-                        comm_s: e.mean_comm_s,
-                        comp_s: e.mean_comp_s,
-                        local_s: e.mean_local_s,
-                        offloaded: e.offloaded as f64,
-                        forced,
-                        forced_local,
-                        feasible: e.feasible(),
-                        objective: e.objective,
-                        elapsed_s: o.elapsed_s(),
-                    });
-                }
-            }
+            let out = solve_unit(cfg, &chosen, n, r)?;
             progress();
             Ok(out)
         })
         .collect::<Result<_>>()?;
+    Ok(aggregate(cfg, &chosen, &units, &samples))
+}
+
+/// The sweep's units of work, `(N, run)`, N-major.
+fn units(cfg: &SweepConfig) -> Vec<(usize, usize)> {
+    cfg.users
+        .iter()
+        .flat_map(|&n| (0..cfg.runs).map(move |r| (n, r)))
+        .collect()
+}
+
+/// Every tau and solver on the instance of run `r` at `n` users (tau-major, then
+/// solver).
+fn solve_unit(
+    cfg: &SweepConfig,
+    chosen: &[Box<dyn Solver>],
+    n: usize,
+    r: usize,
+) -> Result<Vec<Sample>> {
+    let base = instance(cfg, n, r, cfg.taus[0])?;
+    let limits = Limits {
+        seed: instance_seed(cfg.seed, n, r),
+        ..Limits::default()
+    };
+    let mut out = Vec::with_capacity(cfg.taus.len() * chosen.len());
+    for &tau in &cfg.taus {
+        let inst = base.with_tau(tau)?;
+        let forced = inst.forced_users().count() as f64;
+        for s in chosen {
+            let o = s.solve(&inst, &limits)?;
+            let e = &o.evaluation();
+            // Only the baselines that ignore tau (and outside solvers) may answer
+            // outside (P); any other infeasible answer is a solver bug.
+            if !e.feasible() && !s.ignores_tau() {
+                return Err(Error::SolverFailed {
+                    solver: s.name(),
+                    reason: format!("infeasible assignment on {}", inst.name()),
+                });
+            }
+            let forced_local = inst
+                .forced_users()
+                .filter(|&i| o.assignment().0[i].server.is_none())
+                .count() as f64;
+            out.push(Sample {
+                accuracy: e.accuracy,
+                delay_s: e.mean_delay_s,
+                comm_s: e.mean_comm_s,
+                comp_s: e.mean_comp_s,
+                local_s: e.mean_local_s,
+                offloaded: e.offloaded as f64,
+                forced,
+                forced_local,
+                feasible: e.feasible(),
+                objective: e.objective,
+                elapsed_s: o.elapsed_s(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The points and per-run rows of the samples of every unit (in [`units`] order).
+fn aggregate(
+    cfg: &SweepConfig,
+    chosen: &[Box<dyn Solver>],
+    units: &[(usize, usize)],
+    samples: &[Vec<Sample>],
+) -> (Vec<Point>, Vec<Run>) {
     let n_algo = chosen.len();
-    let runs = output::runs(cfg, &units, &chosen, &samples);
+    let runs = output::runs(cfg, units, chosen, samples);
     let mut points = Vec::with_capacity(cfg.users.len() * cfg.taus.len() * n_algo);
     for (ni, &users) in cfg.users.iter().enumerate() {
         let runs = &samples[ni * cfg.runs..(ni + 1) * cfg.runs];
@@ -354,7 +391,7 @@ pub fn run_with_runs(
             }
         }
     }
-    Ok((points, runs))
+    (points, runs)
 }
 
 #[cfg(test)]

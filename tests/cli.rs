@@ -373,6 +373,8 @@ fn route_prints_every_policy_and_the_optimum() {
         "always-device",
         "always-edge",
         "threshold(theta=0.5)",
+        "hysteresis(theta=0.5, band=0.1)",
+        "context(theta=0.5, w=2)",
         "seed-rule(a=0.2, theta=0.4)",
         "optimum(mu=2, offline)",
         "gap to optimum %",
@@ -429,6 +431,115 @@ fn route_rejects_bad_dialogue_files_naming_the_field() {
 }
 
 #[test]
+fn route_presets_replace_the_latency_and_bad_presets_are_named() {
+    let file = example_dialogues();
+    let f = file.to_str().unwrap();
+    let o = run(&["route", f, "--preset", "phone-gpu__h100-c1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("latency preset phone-gpu__h100-c1"), "{out}");
+    let plain = run(&["route", f]);
+    let ill = run(&["route", f, "--preset", "illustrative"]);
+    // The illustrative preset is the example file's own parameters.
+    let tables = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with('|'))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tables(&plain), tables(&ill));
+    assert_ne!(tables(&plain), tables(&o));
+    let o = run(&["route", f, "--preset", "no-such-preset"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("phone-cpu__a100-c1"), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/presets/routing/phone-cpu__a100-c1.json"
+    ))
+    .unwrap();
+    let bad = text.replace(
+        "\"edge_round_trip_s\": 0.05",
+        "\"edge_round_trip_s\": -0.05",
+    );
+    assert_ne!(bad, text);
+    let p = write(&dir, "mine.json", &bad);
+    let o = run(&["route", f, "--preset", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("mine.json") && e.contains("latency.edge_round_trip_s") && e.contains("-0.05"),
+        "{e}"
+    );
+}
+
+#[test]
+fn route_retest_writes_the_table_with_train_and_test_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen = |seed: &str, name: &str| {
+        let p = dir.path().join(name);
+        let o = run(&[
+            "gen-dialogues",
+            "-n",
+            "30",
+            "--seed",
+            seed,
+            "-o",
+            p.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        p
+    };
+    let (train, test) = (gen("5", "train.json"), gen("6", "test.json"));
+    let out_dir = dir.path().join("out");
+    let o = run(&[
+        "route",
+        "--train",
+        train.to_str().unwrap(),
+        "--test",
+        test.to_str().unwrap(),
+        "--preset",
+        "phone-gpu__h100-c64",
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for needle in [
+        "Target f = 1",
+        "| train |",
+        "|  test |",
+        "seed rule vs",
+        "±",
+    ] {
+        assert!(out.contains(needle), "{needle:?} missing in\n{out}");
+    }
+    let csv = std::fs::read_to_string(
+        out_dir.join("retest-dialogues-n30-t1-8-s5-dialogues-n30-t1-8-s6.csv"),
+    )
+    .unwrap();
+    assert!(csv.starts_with("target_fraction,target_quality,family,policy,split"));
+    assert!(csv.contains(",train,") && csv.contains(",test,"));
+    let json = std::fs::read_to_string(
+        out_dir.join("retest-dialogues-n30-t1-8-s5-dialogues-n30-t1-8-s6.json"),
+    )
+    .unwrap();
+    assert!(json.contains("seed_vs_strongest_baseline_on_test"));
+    // FILE and --train are separate modes; --test needs --train.
+    let e = example_dialogues();
+    let o = run(&[
+        "route",
+        e.to_str().unwrap(),
+        "--train",
+        train.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = run(&["route", "--test", test.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
 fn gen_dialogues_reproduces_the_example() {
     let o = run(&["gen-dialogues", "-n", "50", "--seed", "1"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -436,6 +547,50 @@ fn gen_dialogues_reproduces_the_example() {
     assert!(
         o.stdout == text.as_bytes(),
         "example.json differs from its command"
+    );
+}
+
+#[test]
+fn gen_dialogues_structure_flags_default_to_the_old_bytes_and_are_checked() {
+    let zero = run(&[
+        "gen-dialogues",
+        "-n",
+        "50",
+        "--seed",
+        "1",
+        "--persistence",
+        "0",
+        "--output-length-correlation",
+        "0",
+    ]);
+    assert!(zero.status.success(), "{}", stderr(&zero));
+    let text = std::fs::read_to_string(example_dialogues()).unwrap();
+    assert!(
+        zero.stdout == text.as_bytes(),
+        "explicit zeros changed the file"
+    );
+    let structured = run(&[
+        "gen-dialogues",
+        "-n",
+        "50",
+        "--seed",
+        "1",
+        "--persistence",
+        "0.8",
+        "--output-length-correlation",
+        "0.6",
+    ]);
+    assert!(structured.status.success(), "{}", stderr(&structured));
+    assert!(structured.stdout != text.as_bytes());
+    let bad = run(&["gen-dialogues", "--persistence", "1"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("persistence"), "{}", stderr(&bad));
+    let bad = run(&["gen-dialogues", "--output-length-correlation", "-2"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("output_length_correlation"),
+        "{}",
+        stderr(&bad)
     );
 }
 

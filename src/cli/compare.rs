@@ -30,6 +30,11 @@ pub struct Args {
     /// Comma-separated solvers (default: all registered).
     #[arg(long, short = 'a', value_delimiter = ',')]
     algo: Vec<String>,
+    /// An outside solver NAME running the shell command CMD (repeatable): the
+    /// instance file's path is appended, LLM_OFFLOAD_SEED and LLM_OFFLOAD_TIME_LIMIT_S
+    /// are set, and it prints a solution JSON (docs/external.md).
+    #[arg(long = "external", value_name = "NAME=CMD")]
+    external: Vec<String>,
     /// Seed of randomised solvers.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -45,7 +50,7 @@ pub struct Args {
 }
 
 pub fn run(a: &Args) -> Result<ExitCode> {
-    let chosen = super::chosen_solvers(&a.algo)?;
+    let chosen = super::chosen_solvers(&a.algo, &a.external)?;
     let mut limits = super::solve::limits(a.time_limit, None, a.seed, 1)?;
     limits.max_enumeration = a.max_enumeration;
     let mut json = Vec::new();

@@ -45,6 +45,14 @@ pub struct Args {
     /// Log-normal shape of the lengths (0: every length is the mean).
     #[arg(long, default_value_t = 0.6)]
     length_sigma: f64,
+    /// Persistence in [0, 1) of a turn's difficulty from one turn to the next
+    /// (AR(1); 0: independent turns, the earlier generator).
+    #[arg(long, default_value_t = 0.0)]
+    persistence: f64,
+    /// Correlation in [-1, 1] of a turn's log output length with its difficulty
+    /// (0: independent, the earlier generator).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    output_length_correlation: f64,
     /// Output file (default: stdout).
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
@@ -64,6 +72,8 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         mean_input_tokens: a.mean_input_tokens,
         mean_output_tokens: a.mean_output_tokens,
         length_sigma: a.length_sigma,
+        persistence: a.persistence,
+        output_length_correlation: a.output_length_correlation,
         ..SynthConfig::default()
     })
     // Every setting is a flag.

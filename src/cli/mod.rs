@@ -18,6 +18,7 @@ mod export_mip;
 mod figure;
 mod gen_dialogues;
 mod generate;
+mod merge;
 mod parse;
 mod poa;
 mod progress;
@@ -70,6 +71,9 @@ enum Command {
     Sweep(sweep::Args),
     /// Optimality-gap table of solvers over instance sets (resumable; docs/tables.md).
     Table(table::Args),
+    /// Combine the results files of shards (`table --shard K/N`) into one
+    /// (docs/cluster.md).
+    Merge(merge::Args),
     /// Time one solver over sizes and fit the exponents of N and M (log-log OLS).
     Scaling(scaling::Args),
     /// Write an instance where GOA is provably suboptimal (optimum known).
@@ -134,6 +138,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Poa(a) => poa::run(&a),
         Command::Sweep(a) => sweep::run(&a),
         Command::Table(a) => table::run(&a),
+        Command::Merge(a) => merge::run(&a),
         Command::Scaling(a) => scaling::run(&a),
         Command::Adversarial(a) => adversarial::run(&a),
         Command::ExportMip(a) => export_mip::run(&a),
@@ -207,14 +212,25 @@ pub fn instance_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// The solvers named by an `--algo a,b,c` list; every registered solver when empty.
-pub fn chosen_solvers(names: &[String]) -> Result<Vec<Box<dyn llm_offload::Solver>>> {
+/// The outside solvers of `--external NAME=CMD` values (docs/external.md).
+pub fn externals(specs: &[String]) -> Result<Vec<llm_offload::solvers::external::ExternalSpec>> {
+    llm_offload::solvers::external::ExternalSpec::parse_all(specs).map_err(exit::usage)
+}
+
+/// The solvers named by an `--algo a,b,c` list, outside solvers of `--external`
+/// included; every registered solver and every outside one when the list is empty.
+pub fn chosen_solvers(
+    names: &[String],
+    external: &[String],
+) -> Result<Vec<Box<dyn llm_offload::Solver>>> {
+    use llm_offload::solvers::external;
+    let specs = externals(external)?;
     if names.is_empty() {
-        return Ok(llm_offload::solvers::all());
+        return Ok(external::all_with(&specs));
     }
     Ok(names
         .iter()
-        .map(|n| llm_offload::solvers::by_name(n))
+        .map(|n| external::by_name_with(n, &specs))
         .collect::<Result<_, _>>()?)
 }
 

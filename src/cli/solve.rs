@@ -20,6 +20,11 @@ pub struct SolveArgs {
     /// Solver (see `llm-offload solvers`).
     #[arg(long, short = 'a', default_value = "goa")]
     algo: String,
+    /// An outside solver NAME running the shell command CMD (repeatable): the
+    /// instance file's path is appended, LLM_OFFLOAD_SEED and LLM_OFFLOAD_TIME_LIMIT_S
+    /// are set, and it prints a solution JSON (docs/external.md).
+    #[arg(long = "external", value_name = "NAME=CMD")]
+    external: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -80,7 +85,7 @@ pub fn limits(
 }
 
 pub fn run_solve(a: &SolveArgs) -> Result<ExitCode> {
-    let solver = solvers::by_name(&a.algo)?;
+    let solver = solvers::external::by_name_with(&a.algo, &super::externals(&a.external)?)?;
     if let Some(o) = &a.output {
         super::check_outputs(&[a.instance.as_path()], &[("--output", o.as_path())])?;
     }

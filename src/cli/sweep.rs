@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use llm_offload::sources::queries::QuerySet;
+use llm_offload::study::shard::Shard;
 use llm_offload::sweep::{self, SweepConfig};
 
 use super::choices::{Scenario, Weights};
@@ -37,6 +38,11 @@ pub struct Args {
         default_value = "goa,all-local,all-edge,random,min-delay"
     )]
     algo: Vec<String>,
+    /// An outside solver NAME running the shell command CMD (repeatable; added to
+    /// --algo unless named there): the instance file's path is appended,
+    /// LLM_OFFLOAD_SEED is set, and it prints a solution JSON (docs/external.md).
+    #[arg(long = "external", value_name = "NAME=CMD")]
+    external: Vec<String>,
     /// Draw the users' queries from this measured JSON-lines file (docs/queries.md)
     /// instead of the synthetic generator.
     #[arg(long)]
@@ -73,11 +79,26 @@ pub struct Args {
     /// every mean.
     #[arg(long)]
     per_run: bool,
+    /// Solve only shard K of N of the (N, run) units (1 <= K <= N) and write their
+    /// samples to `<output>/samples.csv`; `llm-offload merge` combines the shards'
+    /// files and `--from-samples` makes the sweep's tables from them
+    /// (docs/cluster.md).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard,
+          conflicts_with_all = ["from_samples", "compare_authors", "per_run"])]
+    shard: Option<Shard>,
+    /// Compute the points from these merged samples (`merge` of the shards'
+    /// samples.csv) instead of solving; the other flags must be the shards' own.
+    #[arg(long, value_name = "FILE")]
+    from_samples: Option<PathBuf>,
     #[command(flatten)]
     figure: super::figure::FigureArgs,
     /// Output directory (created if missing).
     #[arg(long, short = 'o', default_value = "sweep-out")]
     output: PathBuf,
+}
+
+fn parse_shard(s: &str) -> std::result::Result<Shard, String> {
+    s.parse::<Shard>().map_err(|e| e.to_string())
 }
 
 /// A grid of user counts.
@@ -104,11 +125,19 @@ fn parse_users(s: &str) -> Result<UserGrid, String> {
 pub fn run(a: &Args) -> Result<ExitCode> {
     a.figure.options().validate()?;
     let queries = a.queries.as_deref().map(QuerySet::load).transpose()?;
+    let externals = super::externals(&a.external)?;
+    let mut algorithms = a.algo.clone();
+    for e in &externals {
+        if !algorithms.contains(&e.name) {
+            algorithms.push(e.name.clone());
+        }
+    }
     let cfg = SweepConfig {
         users: a.users.0.clone(),
         taus: a.tau.clone(),
         runs: a.runs,
-        algorithms: a.algo.clone(),
+        algorithms,
+        externals,
         servers: a.servers,
         seed: a.seed,
         weights: a.weights.into(),
@@ -137,11 +166,43 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         .build()
         .context("starting worker threads")?;
     let total = cfg.users.len() * cfg.runs;
-    let bar = super::progress::bar(total, "instances");
+    if let Some(shard) = a.shard {
+        let bar = super::progress::bar(total, "instances");
+        let rows = pool.install(|| sweep::run_shard(&cfg, shard, &|| bar.inc(1)))?;
+        bar.finish_and_clear();
+        let path = a.output.join(sweep::SAMPLES_FILE);
+        super::write_out(Some(&path), &sweep::samples_csv(&rows))?;
+        let per_unit = cfg.taus.len() * cfg.algorithms.len();
+        outln!(
+            "shard {shard}: {} of the {total} instances ({} samples); wrote {}",
+            rows.len() / per_unit.max(1),
+            rows.len(),
+            path.display()
+        );
+        outln!(
+            "combine the shards with `llm-offload merge DIR1/{0} DIR2/{0} ... -o FILE`, then \
+             rerun this command without --shard and with --from-samples FILE",
+            sweep::SAMPLES_FILE
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let start = Instant::now();
-    let (points, runs) = pool.install(|| sweep::run_with_runs(&cfg, &|| bar.inc(1)))?;
+    let (points, runs) = match &a.from_samples {
+        Some(path) => {
+            let rows: Vec<_> = sweep::read_samples(path)?
+                .into_iter()
+                .map(|(_, r)| r)
+                .collect();
+            sweep::from_samples(&cfg, &rows).map_err(|e| e.in_file(path))?
+        }
+        None => {
+            let bar = super::progress::bar(total, "instances");
+            let out = pool.install(|| sweep::run_with_runs(&cfg, &|| bar.inc(1)))?;
+            bar.finish_and_clear();
+            out
+        }
+    };
     let elapsed = start.elapsed().as_secs_f64();
-    bar.finish_and_clear();
 
     let mut written = Vec::new();
     for (name, text) in [

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use llm_offload::study::gaps::summarize;
+use llm_offload::study::gaps::Record;
+use llm_offload::study::shard::Shard;
 use llm_offload::study::table::{self, PlannedInstance, ResultsFile};
 use llm_offload::study::{optima, profiles};
 
@@ -36,6 +38,11 @@ pub struct Args {
     /// Comma-separated solvers (default: all registered).
     #[arg(long, short = 'a', value_delimiter = ',')]
     algo: Vec<String>,
+    /// An outside solver NAME running the shell command CMD (repeatable): the
+    /// instance file's path is appended, LLM_OFFLOAD_SEED and LLM_OFFLOAD_TIME_LIMIT_S
+    /// are set, and it prints a solution JSON (docs/external.md).
+    #[arg(long = "external", value_name = "NAME=CMD")]
+    external: Vec<String>,
     /// Seed of randomised solvers.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -68,17 +75,33 @@ pub struct Args {
     /// Write the table here instead of stdout.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
+    /// Run only shard K of N of the solves (1 <= K <= N; needs --results): each
+    /// shard writes its own results file; `llm-offload merge` combines them
+    /// (docs/cluster.md). Prints no table.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "results",
+          conflicts_with_all = ["import", "plots", "write_optima"])]
+    shard: Option<Shard>,
+    /// Solutions computed elsewhere (CSV or JSON lines: instance, solver, assignment,
+    /// elapsed_s; repeatable): evaluated by the model and tabled beside the solvers
+    /// (docs/external.md).
+    #[arg(long, value_name = "FILE")]
+    import: Vec<PathBuf>,
     #[command(flatten)]
     figure: super::figure::FigureArgs,
 }
 
+fn parse_shard(s: &str) -> std::result::Result<Shard, String> {
+    s.parse::<Shard>().map_err(|e| e.to_string())
+}
+
 pub fn run(a: &Args) -> Result<ExitCode> {
-    let chosen = super::chosen_solvers(&a.algo)?;
+    let chosen = super::chosen_solvers(&a.algo, &a.external)?;
     a.figure.options().validate()?;
     let time_limit = (!a.no_time_limit).then_some(a.time_limit);
     let limits = super::solve::limits(time_limit, None, a.seed, 1)?;
     let inputs = a.inputs.clone();
-    let read: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let mut read: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    read.extend(a.import.iter().map(PathBuf::as_path));
     let written: Vec<(&str, &Path)> = [
         ("--results", &a.results),
         ("--output", &a.output),
@@ -119,15 +142,52 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         }
         None => None,
     };
-    let todo = table::pending(&plan, &chosen, &limits, results.as_ref());
+    let tl = limits.time_limit.map(|d| d.as_secs_f64());
+    // Imports are read (and refused line by line) before anything is solved.
+    let mut imported: Vec<Record> = Vec::new();
+    let mut imported_solvers: Vec<String> = Vec::new();
+    for f in &a.import {
+        let got = table::import(f, &plan, limits.seed, tl)?;
+        for s in &got.solvers {
+            if chosen.iter().any(|c| c.name() == s) {
+                anyhow::bail!(
+                    "--import {}: solver `{s}` is also run by this table (--external); give \
+                     the imported solutions another name",
+                    f.display()
+                );
+            }
+        }
+        for r in got.records {
+            if imported
+                .iter()
+                .any(|o| o.instance_hash == r.instance_hash && o.solver == r.solver)
+            {
+                anyhow::bail!(
+                    "--import {}: a second solution of instance `{}` by `{}` (another \
+                     --import file has one)",
+                    f.display(),
+                    r.instance,
+                    r.solver
+                );
+            }
+            imported.push(r);
+        }
+        for s in got.solvers {
+            if !imported_solvers.contains(&s) {
+                imported_solvers.push(s);
+            }
+        }
+    }
+    let todo = table::pending_in(&plan, &chosen, &limits, results.as_ref(), a.shard);
     let pb = super::progress::bar(todo, "solves");
     let tick = || pb.inc(1);
-    let out = table::run(
+    let mut out = table::run_in(
         &plan,
         &chosen,
         &limits,
         super::parse::threads(a.jobs),
         results.as_ref(),
+        a.shard,
         &tick,
     )?;
     pb.finish_and_clear();
@@ -140,13 +200,47 @@ pub fn run(a: &Args) -> Result<ExitCode> {
             out.records.len() - out.skipped
         );
     }
+    report_failures(&out.records);
+    if let Some(shard) = a.shard {
+        let total = plan.len() * chosen.len();
+        outln!(
+            "shard {shard}: {} of the {total} solves ({} run now, {} already in the results \
+             file) are in {}; combine the shards with `llm-offload merge FILE... -o OUT` \
+             and print the table with `table ... -r OUT`",
+            out.records.len(),
+            out.records.len() - out.skipped,
+            out.skipped,
+            a.results
+                .as_deref()
+                .map_or(String::new(), |p| p.display().to_string())
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in imported {
+        let kept = match &results {
+            Some(f) => f.append(&r)?,
+            None => r.clone(),
+        };
+        if kept.objective != r.objective || kept.feasible != r.feasible {
+            anyhow::bail!(
+                "--import: the results file already holds a different solution of instance \
+                 `{}` by `{}` (objective {:?}, now {:?}); delete that line of the results \
+                 file to import the new one",
+                r.instance,
+                r.solver,
+                kept.objective,
+                r.objective
+            );
+        }
+        out.records.push(kept);
+    }
     let known = match &a.optima {
         Some(p) => optima::known_by_name(&optima::load(p)?),
         None => Default::default(),
     };
-    let names: Vec<String> = chosen.iter().map(|s| s.name().to_string()).collect();
+    let mut names: Vec<String> = chosen.iter().map(|s| s.name().to_string()).collect();
+    names.extend(imported_solvers);
     let t = summarize(&out.records, &names, &known);
-    let tl = limits.time_limit.map(|d| d.as_secs_f64());
     let text = match a.format {
         TableFormat::Markdown => table::markdown(&t, tl),
         TableFormat::Csv => table::csv_text(&t),
@@ -183,4 +277,28 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     } else {
         ExitCode::from(super::exit::INCONSISTENT)
     })
+}
+
+/// Says on stderr why solves failed (errors other than refusals: an outside solver's
+/// crash, bad output or time-limit overrun, ...), the first few of them.
+fn report_failures(records: &[Record]) {
+    const SHOWN: usize = 10;
+    let failed: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.error.is_some() && !r.refused)
+        .collect();
+    for r in failed.iter().take(SHOWN) {
+        eprintln!(
+            "failed: {} by {}: {}",
+            r.instance,
+            r.solver,
+            r.error.as_deref().unwrap_or_default()
+        );
+    }
+    if failed.len() > SHOWN {
+        eprintln!(
+            "failed: {} more (see the error column of the results file)",
+            failed.len() - SHOWN
+        );
+    }
 }

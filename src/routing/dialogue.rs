@@ -246,6 +246,19 @@ impl Dialogues {
         s
     }
 
+    /// The same dialogues under other latency parameters (e.g. a preset's),
+    /// validated again.
+    ///
+    /// # Errors
+    /// As [`Dialogues::new`] (bad parameters, or route latencies that overflow).
+    pub fn with_latency(&self, latency: LatencyParams) -> Result<Self> {
+        let mut file = self.to_file();
+        file.latency = latency;
+        let mut set = Self::new(file)?;
+        set.name.clone_from(&self.name);
+        Ok(set)
+    }
+
     /// Total number of turns.
     #[must_use]
     pub fn turns(&self) -> usize {

@@ -47,6 +47,12 @@ pub enum Family {
     Threshold,
     /// [`Policy::SeedRule`].
     SeedRule,
+    /// [`Policy::Hysteresis`].
+    Hysteresis,
+    /// [`Policy::ContextAware`].
+    Context,
+    /// [`Policy::AlwaysDevice`] and [`Policy::AlwaysEdge`].
+    Static,
     /// The offline optimum.
     Optimum,
 }
@@ -58,6 +64,9 @@ impl Family {
         match self {
             Family::Threshold => "threshold",
             Family::SeedRule => "seed-rule",
+            Family::Hysteresis => "hysteresis",
+            Family::Context => "context",
+            Family::Static => "static",
             Family::Optimum => "optimum",
         }
     }
@@ -68,10 +77,15 @@ impl Family {
 pub struct Point {
     /// The family.
     pub family: Family,
+    /// The online policy (`None` for the optimum).
+    pub policy: Option<Policy>,
     /// `a` of the seed rule.
     pub a: Option<f64>,
-    /// `theta` of the threshold or seed rule.
+    /// `theta` of the threshold, hysteresis, context or seed rule.
     pub theta: Option<f64>,
+    /// The second parameter of a baseline: the hysteresis band or the context
+    /// rule's `w`.
+    pub param: Option<f64>,
     /// `mu` of the optimum.
     pub mu: Option<f64>,
     /// Totals over the set.
@@ -89,20 +103,34 @@ pub struct SweepConfig {
     pub seed_thetas: Vec<f64>,
     /// Output length the seed rule assumes.
     pub output: OutputEstimate,
+    /// `theta` values of the hysteresis threshold.
+    pub hysteresis_thetas: Vec<f64>,
+    /// Band half-widths of the hysteresis threshold.
+    pub bands: Vec<f64>,
+    /// `theta` values of the context rule.
+    pub context_thetas: Vec<f64>,
+    /// `w` values of the context rule (s per unit of score).
+    pub ws: Vec<f64>,
     /// `mu` values of the offline optimum (s per wrong answer).
     pub mus: Vec<f64>,
 }
 
+/// `lo, lo + step, ..., hi`, each value rounded to 6 decimals so that a grid point
+/// is the number its label shows (0.3, not 0.30000000000000004).
 fn grid(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     let n = ((hi - lo) / step).round() as i64;
-    (0..=n).map(|k| lo + step * k as f64).collect()
+    (0..=n)
+        .map(|k| ((lo + step * k as f64) * 1e6).round() / 1e6)
+        .collect()
 }
 
 impl Default for SweepConfig {
     /// `theta` in 0, 0.01, ..., 1 for the threshold; `a` in {0.05, 0.1, 0.2, 0.3,
     /// 0.5, 0.75, 1, 1.5, 2, 3} (`a = 0` is the threshold itself) and `theta` in
     /// -1, -0.99, ..., 1.5 for the seed rule, with the true output lengths;
-    /// `mu` in {0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 15, 20, 30,
+    /// `theta` in 0, 0.02, ..., 1 with bands {0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4,
+    /// 0.5, 0.6} for the hysteresis threshold and with `w` in {0.05, 0.1, 0.25, 0.5,
+    /// 1, 2, 4, 8, 16, 32} s for the context rule; `mu` in {0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 15, 20, 30,
     /// 50, 100} for the optimum.
     fn default() -> Self {
         Self {
@@ -110,6 +138,10 @@ impl Default for SweepConfig {
             a_values: vec![0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0],
             seed_thetas: grid(-1.0, 1.5, 0.01),
             output: OutputEstimate::Actual,
+            hysteresis_thetas: grid(0.0, 1.0, 0.02),
+            bands: vec![0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6],
+            context_thetas: grid(0.0, 1.0, 0.02),
+            ws: vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
             mus: vec![
                 0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0,
                 30.0, 50.0, 100.0,
@@ -119,20 +151,19 @@ impl Default for SweepConfig {
 }
 
 /// Every point of the grids of `cfg` over `set`: thresholds first, then the seed rule
-/// (`a` major, `theta` minor), then the optimum.
+/// (`a` major, `theta` minor), the hysteresis threshold and the context rule (`theta`
+/// major), always-device and always-edge, then the optimum.
 ///
 /// # Errors
 /// As [`run_optimum`] (a bad `mu`).
 pub fn sweep(set: &Dialogues, cfg: &SweepConfig) -> Result<Vec<Point>> {
     let mut out = Vec::new();
     for &theta in &cfg.thresholds {
-        out.push(Point {
-            family: Family::Threshold,
-            a: None,
-            theta: Some(theta),
-            mu: None,
-            stats: run(set, &Policy::Threshold { theta }),
-        });
+        out.push(Point::of(
+            set,
+            Family::Threshold,
+            Policy::Threshold { theta },
+        ));
     }
     for &a in &cfg.a_values {
         for &theta in &cfg.seed_thetas {
@@ -141,25 +172,59 @@ pub fn sweep(set: &Dialogues, cfg: &SweepConfig) -> Result<Vec<Point>> {
                 theta,
                 output: cfg.output,
             };
-            out.push(Point {
-                family: Family::SeedRule,
-                a: Some(a),
-                theta: Some(theta),
-                mu: None,
-                stats: run(set, &policy),
-            });
+            out.push(Point::of(set, Family::SeedRule, policy));
         }
+    }
+    for &theta in &cfg.hysteresis_thetas {
+        for &band in &cfg.bands {
+            let policy = Policy::Hysteresis { theta, band };
+            out.push(Point::of(set, Family::Hysteresis, policy));
+        }
+    }
+    for &theta in &cfg.context_thetas {
+        for &w in &cfg.ws {
+            let policy = Policy::ContextAware { theta, w };
+            out.push(Point::of(set, Family::Context, policy));
+        }
+    }
+    for policy in [Policy::AlwaysDevice, Policy::AlwaysEdge] {
+        out.push(Point::of(set, Family::Static, policy));
     }
     for &mu in &cfg.mus {
         out.push(Point {
             family: Family::Optimum,
+            policy: None,
             a: None,
             theta: None,
+            param: None,
             mu: Some(mu),
             stats: run_optimum(set, mu)?,
         });
     }
     Ok(out)
+}
+
+impl Point {
+    /// The point of `policy` (of `family`) over `set`, its parameters filled in.
+    #[must_use]
+    pub fn of(set: &Dialogues, family: Family, policy: Policy) -> Point {
+        let (a, theta, param) = match policy {
+            Policy::AlwaysDevice | Policy::AlwaysEdge => (None, None, None),
+            Policy::Threshold { theta } => (None, Some(theta), None),
+            Policy::Hysteresis { theta, band } => (None, Some(theta), Some(band)),
+            Policy::ContextAware { theta, w } => (None, Some(theta), Some(w)),
+            Policy::SeedRule { a, theta, .. } => (Some(a), Some(theta), None),
+        };
+        Point {
+            family,
+            policy: Some(policy),
+            a,
+            theta,
+            param,
+            mu: None,
+            stats: run(set, &policy),
+        }
+    }
 }
 
 /// The points not dominated in (higher quality, lower mean latency), sorted by
@@ -181,7 +246,7 @@ pub fn pareto(points: &[Point]) -> Vec<Point> {
         let q = points[i].stats.quality();
         if out
             .last()
-            .map_or(true, |last| q > last.stats.quality() + TOLERANCE)
+            .is_none_or(|last| q > last.stats.quality() + TOLERANCE)
         {
             out.push(points[i]);
         }
@@ -251,8 +316,10 @@ mod tests {
     fn pt(latency_s: f64, correct: f64, edge_calls: usize) -> Point {
         Point {
             family: Family::SeedRule,
+            policy: None,
             a: None,
             theta: None,
+            param: None,
             mu: None,
             stats: RouteStats {
                 turns: 10,

@@ -24,9 +24,10 @@
 //!
 //! # Default parameters
 //!
-//! Illustrative, not measured here; orders of magnitude consistent with public
-//! on-device and server measurements (e.g. Xiao et al., "Large Language Model
-//! Performance Benchmarking on Mobile Platforms", arXiv:2410.03613, for phones):
+//! **Illustrative**, not measurements: a labelled example (the built-in preset
+//! `illustrative`). Parameters from published measurements, with the source of each
+//! figure, are the presets of [`super::preset`] (docs/routing.md); with them the edge
+//! decodes faster than the phone, unlike here.
 //!
 //! | parameter | default | reading |
 //! |---|---|---|
@@ -74,7 +75,7 @@ pub struct LatencyParams {
 }
 
 impl Default for LatencyParams {
-    /// The illustrative defaults of the module docs.
+    /// The illustrative defaults of the module docs (not measurements).
     fn default() -> Self {
         Self {
             device_prefill_s_per_token: 0.0025,
@@ -156,6 +157,23 @@ impl LatencyParams {
         }
     }
 
+    /// The switching cost (s) of serving on `side` after `prev` with a history of
+    /// `history_tokens`: `h * prefill` of `side`, plus `h * bits_per_token / uplink`
+    /// when `side` is the edge, exactly when `prev` is the other side; 0 otherwise
+    /// (same side, or the first turn). Constant time.
+    #[must_use]
+    pub fn switch_cost_s(&self, side: Side, prev: Option<Side>, history_tokens: f64) -> f64 {
+        if prev.is_none_or(|p| p == side) {
+            return 0.0;
+        }
+        let mut s = history_tokens * self.prefill(side);
+        if side == Side::Edge {
+            let upload = self.bits_per_token / self.uplink_bits_per_s;
+            s += history_tokens * upload;
+        }
+        s
+    }
+
     /// Latency of serving `input_tokens` new input and `output_tokens` output tokens
     /// on `side` after a history of `history_tokens`, when `prev` served the previous
     /// turn (`None`: first turn). The switching cost is charged exactly when `prev` is
@@ -169,15 +187,8 @@ impl LatencyParams {
         input_tokens: f64,
         output_tokens: f64,
     ) -> TurnLatency {
-        let switched = prev.is_some_and(|p| p != side);
         let upload = self.bits_per_token / self.uplink_bits_per_s;
-        let mut switch_s = 0.0;
-        if switched {
-            switch_s = history_tokens * self.prefill(side);
-            if side == Side::Edge {
-                switch_s += history_tokens * upload;
-            }
-        }
+        let switch_s = self.switch_cost_s(side, prev, history_tokens);
         let network_s = match side {
             Side::Device => 0.0,
             Side::Edge => {

@@ -10,8 +10,13 @@
 //!
 //! - [`dialogue`]: the dialogue file (JSON), its validation.
 //! - [`latency`]: the latency model, the only place routing latencies are computed.
-//! - [`policies`]: always-device, always-edge, the static score threshold and the
-//!   seed's rule `score - a * (T_edge - T_device) > theta`.
+//! - [`policies`]: always-device, always-edge, the static score threshold, its
+//!   hysteresis and context-aware variants, and the seed's rule
+//!   `score - a * (T_edge - T_device) > theta`.
+//! - [`preset`]: latency presets of named device/edge pairs with the source of every
+//!   figure, and their file format.
+//! - [`retest`]: every policy tuned on a training file and reported on a test file,
+//!   with confidence intervals over dialogues.
 //! - [`optimum`]: the offline optimum of a dialogue, a shortest path over
 //!   (turn, side holding the cache) states (petgraph), and a brute-force reference.
 //! - [`frontier`]: runs over a file, sweeps of the policies' parameters, and the
@@ -45,7 +50,9 @@ pub mod frontier;
 pub mod latency;
 pub mod optimum;
 pub mod policies;
+pub mod preset;
 pub mod report;
+pub mod retest;
 pub mod synth;
 
 use serde::{Deserialize, Serialize};

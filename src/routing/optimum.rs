@@ -162,7 +162,7 @@ pub fn brute_force(d: &Dialogue, lat: &LatencyParams, mu: f64) -> Result<Optimum
         let cost = evaluate(d, &route, lat).weighted_cost(mu);
         if best
             .as_ref()
-            .map_or(true, |b| cost < b.cost && !approx_eq(cost, b.cost))
+            .is_none_or(|b| cost < b.cost && !approx_eq(cost, b.cost))
         {
             best = Some(Optimum { route, cost });
         }

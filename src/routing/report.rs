@@ -130,6 +130,28 @@ pub struct Study {
     /// Per static threshold (theta order): its seed-rule match, and the fastest
     /// offline-optimum point with at least its quality.
     pub matches: Vec<(Match, Option<Point>)>,
+    /// Per static threshold (theta order): the fastest baseline point (threshold,
+    /// hysteresis, context rule, always-device, always-edge) with at least its
+    /// quality.
+    pub baseline_matches: Vec<Match>,
+}
+
+/// The baseline families: every online policy but the seed rule.
+pub const BASELINES: [Family; 4] = [
+    Family::Threshold,
+    Family::Hysteresis,
+    Family::Context,
+    Family::Static,
+];
+
+/// The points of the baseline families ([`BASELINES`]).
+#[must_use]
+pub fn baselines(points: &[Point]) -> Vec<Point> {
+    points
+        .iter()
+        .filter(|p| BASELINES.contains(&p.family))
+        .copied()
+        .collect()
 }
 
 impl Study {
@@ -150,6 +172,7 @@ impl Study {
             family(&points, Family::Optimum),
         );
         let oracle = matched_quality(&stat, &opt);
+        let baseline_matches = matched_quality(&stat, &baselines(&points));
         let matches = matched_quality(&stat, &seed)
             .into_iter()
             .zip(&oracle)
@@ -160,6 +183,7 @@ impl Study {
             config,
             points,
             matches,
+            baseline_matches,
         })
     }
 
@@ -179,6 +203,7 @@ impl Study {
             "a".into(),
             "theta".into(),
             "mu".into(),
+            "param".into(),
             "turns".into(),
             "edge_calls".into(),
             "switches".into(),
@@ -194,6 +219,7 @@ impl Study {
                 opt_f(p.a),
                 opt_f(p.theta),
                 opt_f(p.mu),
+                opt_f(p.param),
                 s.turns.to_string(),
                 s.edge_calls.to_string(),
                 s.switches.to_string(),
@@ -281,6 +307,16 @@ impl Study {
                     Style::Line,
                 ),
                 series(
+                    "hysteresis threshold, Pareto front",
+                    xy(&pareto(&family(&self.points, Family::Hysteresis))),
+                    Style::Line,
+                ),
+                series(
+                    "context rule, Pareto front",
+                    xy(&pareto(&family(&self.points, Family::Context))),
+                    Style::Line,
+                ),
+                series(
                     "offline optimum (oracle), over mu",
                     xy(&pareto(&family(&self.points, Family::Optimum))),
                     Style::Line,
@@ -299,8 +335,9 @@ impl Study {
         let rows: Vec<Vec<String>> = self
             .matches
             .iter()
-            .filter(|(m, _)| is_tenth(m.reference.theta))
-            .map(|(m, o)| {
+            .zip(&self.baseline_matches)
+            .filter(|((m, _), _)| is_tenth(m.reference.theta))
+            .map(|((m, o), b)| {
                 let r = &m.reference.stats;
                 let mut row = vec![
                     format!("{:.1}", m.reference.theta.unwrap_or_default()),
@@ -316,7 +353,7 @@ impl Study {
                         pct(saving(p, &m.reference)),
                         pct(p.stats.edge_rate()),
                     ]),
-                    None => row.extend(std::iter::repeat("-".to_string()).take(5)),
+                    None => row.extend(std::iter::repeat_n("-".to_string(), 5)),
                 }
                 row.push(
                     m.fewest_calls
@@ -324,6 +361,17 @@ impl Study {
                         .map_or("-".into(), |p| pct(p.stats.edge_rate())),
                 );
                 row.push(o.as_ref().map_or("-".into(), |p| ms(&p.stats)));
+                match (&b.fastest, &m.fastest) {
+                    (Some(bp), Some(sp)) => {
+                        row.push(ms(&bp.stats));
+                        row.push(pct(saving(sp, bp)));
+                    }
+                    (Some(bp), None) => {
+                        row.push(ms(&bp.stats));
+                        row.push("-".into());
+                    }
+                    _ => row.extend(["-".to_string(), "-".to_string()]),
+                }
                 row
             })
             .collect();
@@ -332,14 +380,25 @@ impl Study {
              {} a x {} theta) of least mean latency with at least the same quality; saving = latency \
              reduction; 'fewest edge %' = least edge-call rate of a seed point with at least the \
              quality and at most the latency; 'oracle ms' = the offline optimum's least latency at that \
-             quality (mu sweep). In-sample: parameters chosen on this file.\n",
+             quality (mu sweep); 'best baseline ms' = the least latency of a baseline point (threshold, \
+             hysteresis, context rule, always-*) with at least that quality, and the seed point's saving \
+             against it. In-sample: parameters chosen on this file.\n",
             self.config.a_values.len(),
             self.config.seed_thetas.len()
         );
         s.push_str(&format!(
             "{}\n",
             markdown_table(
-                &[MATCH_COLUMNS.as_slice(), &["fewest edge %", "oracle ms"]].concat(),
+                &[
+                    MATCH_COLUMNS.as_slice(),
+                    &[
+                        "fewest edge %",
+                        "oracle ms",
+                        "best baseline ms",
+                        "saving vs best baseline %",
+                    ]
+                ]
+                .concat(),
                 rows,
             )
         ));
@@ -359,17 +418,33 @@ impl Study {
         let max = |xs: &[f64]| xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if !savings.is_empty() {
             s.push_str(&format!(
-                "over all {} static thresholds: latency saving at matched quality mean {:.1} %, max {:.1} %\n",
+                "over all {} static thresholds: latency saving at matched quality mean {} %, max {} %\n",
                 savings.len(),
-                100.0 * mean(&savings),
-                100.0 * max(&savings)
+                pct(mean(&savings)),
+                pct(max(&savings))
+            ));
+        }
+        let vs_baseline: Vec<f64> = self
+            .matches
+            .iter()
+            .zip(&self.baseline_matches)
+            .filter_map(|((m, _), b)| match (m.fastest, b.fastest) {
+                (Some(sp), Some(bp)) => Some(saving(&sp, &bp)),
+                _ => None,
+            })
+            .collect();
+        if !vs_baseline.is_empty() {
+            s.push_str(&format!(
+                "against the best baseline at the same quality (in-sample): seed-rule latency saving mean {} %, max {} %\n",
+                pct(mean(&vs_baseline)),
+                pct(max(&vs_baseline))
             ));
         }
         if !call_savings.is_empty() {
             s.push_str(&format!(
-                "edge-call rate reduction at matched quality and no more latency: mean {:.1} points, max {:.1} points\n",
-                100.0 * mean(&call_savings),
-                100.0 * max(&call_savings)
+                "edge-call rate reduction at matched quality and no more latency: mean {} points, max {} points\n",
+                pct(mean(&call_savings)),
+                pct(max(&call_savings))
             ));
         }
         s
@@ -427,10 +502,10 @@ impl Study {
         s.push_str(&format!("{}\n", markdown_table(&MATCH_COLUMNS, rows,)));
         if !savings.is_empty() {
             s.push_str(&format!(
-                "held out, over {} thresholds: latency saving mean {:.1} %, quality change mean {:+.2} points \
+                "held out, over {} thresholds: latency saving mean {} %, quality change mean {:+.2} points \
                  (min {:+.2})\n",
                 savings.len(),
-                100.0 * mean(&savings),
+                pct(mean(&savings)),
                 100.0 * mean(&quality_diffs),
                 100.0 * quality_diffs.iter().copied().fold(f64::INFINITY, f64::min)
             ));
@@ -494,7 +569,14 @@ mod tests {
         for line in matched.lines() {
             assert_eq!(line.split(',').count(), 14, "{line}");
         }
-        assert_eq!(study.chart().series.len(), 4);
+        assert_eq!(study.chart().series.len(), 6);
+        assert_eq!(study.baseline_matches.len(), study.matches.len());
+        for (b, (m, _)) in study.baseline_matches.iter().zip(&study.matches) {
+            // The static threshold itself is a baseline: the best baseline is never
+            // slower than it.
+            let bp = b.fastest.expect("the reference is its own candidate");
+            assert!(bp.stats.mean_latency_s() <= m.reference.stats.mean_latency_s() + 1e-12);
+        }
         let text = study.text();
         assert!(text.contains("latency saving %"), "{text}");
         // The holdout of a file on itself gives the in-sample savings back.
@@ -506,7 +588,7 @@ mod tests {
             .filter_map(|(m, _)| m.fastest.map(|p| saving(&p, &m.reference)))
             .collect();
         if !in_sample.is_empty() {
-            let line = format!("latency saving mean {:.1} %", 100.0 * mean(&in_sample));
+            let line = format!("latency saving mean {} %", pct(mean(&in_sample)));
             assert!(h.contains(&line), "{line} not in\n{h}");
         }
     }

@@ -544,15 +544,19 @@ mod tests {
     use super::*;
     use crate::sources::generate::{generate, GenConfig};
 
-    fn small() -> Instance {
-        generate(&GenConfig {
+    /// A small instance without interference, its formulation and HiGHS's answer.
+    fn solved_small() -> (Instance, Formulation, Solved) {
+        let inst = generate(&GenConfig {
             users: 6,
             servers: 2,
             seed: 4,
             interference: false,
             ..GenConfig::default()
         })
-        .unwrap()
+        .unwrap();
+        let f = formulate(&inst, &MipConfig::default()).unwrap();
+        let exact = run_highs(&f, &Limits::default(), Instant::now(), None).unwrap();
+        (inst, f, exact)
     }
 
     /// A fractional answer: every column at 1 / (its user's column count), levels as
@@ -576,11 +580,8 @@ mod tests {
 
     #[test]
     fn a_fractional_answer_is_solved_again_with_binary_edges() {
-        let inst = small();
-        let limits = Limits::default();
-        let start = Instant::now();
-        let mut f = formulate(&inst, &MipConfig::default()).unwrap();
-        let exact = run_highs(&f, &limits, start, None).unwrap();
+        let (inst, mut f, exact) = solved_small();
+        let (limits, start) = (Limits::default(), Instant::now());
         let values = exact.values.clone().unwrap();
         assert!(is_integral(&f, &values, inst.n_users()));
         let fractional = Solved {
@@ -599,11 +600,8 @@ mod tests {
 
     #[test]
     fn an_integral_answer_is_kept() {
-        let inst = small();
-        let limits = Limits::default();
-        let start = Instant::now();
-        let mut f = formulate(&inst, &MipConfig::default()).unwrap();
-        let exact = run_highs(&f, &limits, start, None).unwrap();
+        let (inst, mut f, exact) = solved_small();
+        let (limits, start) = (Limits::default(), Instant::now());
         let (same, rebuilt) =
             integral_answer(&inst, &mut f, exact.clone(), &limits, start).unwrap();
         assert!(!rebuilt && !f.binary_edges);
@@ -612,9 +610,7 @@ mod tests {
 
     #[test]
     fn rounding_takes_each_users_largest_column() {
-        let inst = small();
-        let f = formulate(&inst, &MipConfig::default()).unwrap();
-        let exact = run_highs(&f, &Limits::default(), Instant::now(), None).unwrap();
+        let (inst, f, exact) = solved_small();
         let values = exact.values.unwrap();
         let n = inst.n_users();
         // Halving every column keeps each user's largest one largest.

@@ -16,6 +16,7 @@
 //! | `mip` | [`mip`] | exact MIP (HiGHS); with interference a refined bound on the optimum |
 //! | `mip-relaxation` | [`mip`] | the same without interference; interference-free relaxation bound with it |
 //! | `exhaustive` | [`exhaustive`] | exact enumeration (tiny instances) |
+//! | (`--external NAME=CMD`) | [`external`] | a command outside the crate printing a solution; [`external::by_name_with`] looks it up |
 //!
 //! The greedy policies (GOA and the baselines) are each a [`greedy::Recipe`]: which
 //! users each step places, when it stops, and the gap weights.
@@ -26,6 +27,7 @@ pub mod all_edge;
 pub mod all_local;
 pub mod best_response;
 pub mod exhaustive;
+pub mod external;
 pub mod goa;
 pub mod goa_marginal;
 pub mod greedy;

@@ -68,15 +68,21 @@ pub struct Record {
     pub refused: bool,
 }
 
-/// FNV-1a 64-bit hash of `bytes`, as 16 hex digits (stable across platforms).
+/// FNV-1a 64-bit hash of `bytes` (stable across platforms).
 #[must_use]
-pub fn fnv1a_hex(bytes: &[u8]) -> String {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{h:016x}")
+    h
+}
+
+/// [`fnv1a`] as 16 hex digits.
+#[must_use]
+pub fn fnv1a_hex(bytes: &[u8]) -> String {
+    format!("{:016x}", fnv1a(bytes))
 }
 
 impl Record {
@@ -91,6 +97,29 @@ impl Record {
         time_limit_s: Option<f64>,
         result: &crate::Result<Outcome>,
     ) -> Self {
+        Self::named(
+            inst,
+            file,
+            solver.name(),
+            solver.is_exact(),
+            seed,
+            time_limit_s,
+            result,
+        )
+    }
+
+    /// [`Record::new`] for a solver known only by its name and whether it is exact
+    /// (solutions imported from elsewhere, `table --import`).
+    #[must_use]
+    pub fn named(
+        inst: &Instance,
+        file: &str,
+        solver: &str,
+        exact: bool,
+        seed: u64,
+        time_limit_s: Option<f64>,
+        result: &crate::Result<Outcome>,
+    ) -> Self {
         let mut r = Record {
             instance: inst.name().to_string(),
             file: file.to_string(),
@@ -99,8 +128,8 @@ impl Record {
             servers: inst.n_servers(),
             interference: inst.interference(),
             variants: inst.has_variants(),
-            solver: solver.name().to_string(),
-            exact: solver.is_exact(),
+            solver: solver.to_string(),
+            exact,
             seed,
             time_limit_s,
             ..Record::default()

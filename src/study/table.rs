@@ -26,8 +26,13 @@ use crate::instance::Instance;
 use crate::report::markdown_table;
 use crate::solver::{Limits, Solver, GAP_DEFINITION};
 use crate::study::gaps::{GapTable, Record, RefKind, Row, RunKey, TIME_SHIFT_S};
+use crate::study::shard::{table_item, Shard};
 
+mod import;
+mod merge;
 mod tidy;
+pub use import::{import, Imported};
+pub use merge::{merge, read_results, write_results};
 pub use tidy::{class_label, latex, long_csv};
 
 /// The append-only results file (CSV, one [`Record`] per row, header first), safe to
@@ -313,11 +318,31 @@ pub fn pending(
     limits: &Limits,
     results: Option<&ResultsFile>,
 ) -> usize {
+    pending_in(plan, solvers, limits, results, None)
+}
+
+/// How many planned solves of `shard` (all, for `None`) are not yet in `results`
+/// (what [`run_in`] will run).
+#[must_use]
+pub fn pending_in(
+    plan: &[PlannedInstance],
+    solvers: &[Box<dyn Solver>],
+    limits: &Limits,
+    results: Option<&ResultsFile>,
+    shard: Option<Shard>,
+) -> usize {
     keys(plan, solvers, limits)
         .iter()
         .flatten()
+        .filter(|k| in_shard(shard, k))
         .filter(|k| results.and_then(|f| f.get(k)).is_none())
         .count()
+}
+
+/// Whether the solve `key` is in `shard` ([`crate::study::shard::table_item`]).
+#[must_use]
+pub fn in_shard(shard: Option<Shard>, key: &RunKey) -> bool {
+    shard.is_none_or(|s| s.contains(&table_item(&key.instance_hash, &key.solver)))
 }
 
 /// What [`run`] did.
@@ -347,11 +372,31 @@ pub fn run(
     results: Option<&ResultsFile>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<RunSummary> {
+    run_in(plan, solvers, limits, jobs, results, None, tick)
+}
+
+/// [`run`] restricted to the solves of `shard` (every solve for `None`): the records
+/// are those of the shard's solves, in plan order.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_in(
+    plan: &[PlannedInstance],
+    solvers: &[Box<dyn Solver>],
+    limits: &Limits,
+    jobs: usize,
+    results: Option<&ResultsFile>,
+    shard: Option<Shard>,
+    tick: &(dyn Fn() + Sync),
+) -> Result<RunSummary> {
     let tl = limits.time_limit.map(|d| d.as_secs_f64());
     let mut slots: Vec<Option<Record>> = Vec::new();
     let mut todo = Vec::new();
     for (p, keys) in plan.iter().zip(keys(plan, solvers, limits)) {
         for (s, key) in solvers.iter().zip(keys) {
+            if !in_shard(shard, &key) {
+                continue;
+            }
             match results.and_then(|f| f.get(&key)) {
                 Some(r) => slots.push(Some(r)),
                 None => {

@@ -79,8 +79,10 @@ pub struct Params {
     /// [`Method::Count`]: refine the counts whose bound stays below the incumbent
     /// with interference buckets (else stop after one MIP per count).
     pub refine: bool,
-    /// Refine only instances with at most this many users: at N = 50 (paper
-    /// scenario) one bucketed MIP did not finish in 240 s (docs/exact.md).
+    /// Without a time limit, refine only instances with at most this many users: at
+    /// N = 50 (paper scenario) one bucketed MIP can take minutes (docs/exact.md). With
+    /// a time limit every size is refined until it passes (each MIP gets what is
+    /// left, and a MIP stopped by it still raises the bound by its dual bound).
     pub refine_max_users: usize,
     /// Edge columns binary in the bucketed MIPs of the refinement (else continuous:
     /// a weaker but cheaper relaxation, refined at its fractional interference).
@@ -437,17 +439,54 @@ struct Count<'s> {
     sorted: &'s [(Vec<f64>, Vec<f64>)],
 }
 
-fn build(inst: &Instance, model: &Model, servers: &[Server]) -> Result<Built> {
-    build_with(inst, model, servers, None, true)
+/// What [`build_with`] builds beyond the load levels.
+#[derive(Clone, Copy)]
+struct Shape<'s> {
+    /// Exactly this many users offload (costs at `I_lo(j, k, t)`).
+    count: Option<Count<'s>>,
+    /// Each server's breakpoints cut its range into buckets, tied to the interference
+    /// by one row per server; else one bucket `[0, I_max]` and no such row (it would
+    /// say `I_j <= I_max`, which always holds): the count MIP of [`solve_by_count`].
+    buckets: bool,
+    /// Edge columns binary (else continuous: exact at fixed levels without buckets).
+    binary_edges: bool,
 }
 
+/// The bucketed MIP of the servers' breakpoints (no count, binary edge columns).
+fn build(inst: &Instance, model: &Model, servers: &[Server]) -> Result<Built> {
+    let shape = Shape {
+        count: None,
+        buckets: true,
+        binary_edges: true,
+    };
+    build_with(inst, model, servers, shape)?.ok_or_else(|| unreachable_none(inst))
+}
+
+/// Without a count every user has a column or [`build_with`] fails.
+fn unreachable_none(inst: &Instance) -> Error {
+    Error::SolverFailed {
+        solver: NAME,
+        reason: format!("the interference MIP of {} lost a user", inst.name()),
+    }
+}
+
+/// The load-level MIP of `shape`; `None` when a count is given and some user that
+/// must offload has no column at it (no assignment offloads exactly that many).
+///
+/// # Errors
+/// [`Error::Infeasible`] when, without a count, a user that must offload has no
+/// column; [`Error::Refused`] beyond [`MAX_COLUMNS`].
 fn build_with(
     inst: &Instance,
     model: &Model,
     servers: &[Server],
-    count: Option<Count>,
-    binary_edges: bool,
-) -> Result<Built> {
+    shape: Shape,
+) -> Result<Option<Built>> {
+    let Shape {
+        count,
+        buckets: bucketed,
+        binary_edges,
+    } = shape;
     let mut count_terms = Vec::new();
     let n = inst.n_users();
     let m = servers.len();
@@ -471,7 +510,11 @@ fn build_with(
     // Level columns of each server with the upper end of their bucket.
     let mut level_cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m];
     for (j, s) in servers.iter().enumerate() {
-        let buckets = s.buckets();
+        let buckets = if bucketed {
+            s.buckets()
+        } else {
+            vec![(0.0, s.top)]
+        };
         let y0 = vars.len();
         vars.push(Var::Level { server: j, load: 0 });
         cost.push(0.0);
@@ -553,7 +596,7 @@ fn build_with(
             rhs: 1.0,
         });
     }
-    for (j, s) in servers.iter().enumerate() {
+    for (j, s) in servers.iter().enumerate().filter(|_| bucketed) {
         let mut terms = Vec::new();
         for (l, cols) in edge_cols.iter().enumerate() {
             if l == j {
@@ -586,6 +629,9 @@ fn build_with(
     }
     let mut all_rows = Vec::with_capacity(n + rows.len());
     for (i, mut terms) in user_terms.into_iter().enumerate() {
+        if terms.is_empty() && count.is_some() {
+            return Ok(None);
+        }
         if terms.is_empty() {
             return Err(Error::Infeasible(format!(
                 "user {i} must offload (uncertainty {} > tau = {}) but no server can take it",
@@ -602,7 +648,7 @@ fn build_with(
         });
     }
     all_rows.extend(rows);
-    Ok(Built {
+    Ok(Some(Built {
         f: Formulation {
             vars,
             cost,
@@ -611,7 +657,7 @@ fn build_with(
             binary_edges,
         },
         bucket,
-    })
+    }))
 }
 
 /// The columns of `a` in `b` (each server's load at the lowest bucket holding its
@@ -719,128 +765,6 @@ fn least_at(forced: &[f64], free: &[f64], k: usize, t: usize) -> Option<f64> {
     Some(sum)
 }
 
-/// The load-level MIP of exactly `t` offloaded users, costs at `I_lo(j, k, t)`.
-fn build_count(
-    inst: &Instance,
-    model: &Model,
-    servers: &[Server],
-    sorted: &[(Vec<f64>, Vec<f64>)],
-    t: usize,
-) -> Result<Option<Formulation>> {
-    let n = inst.n_users();
-    let mut vars = Vec::new();
-    let mut cost = Vec::new();
-    let mut user_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
-    for i in (0..n).filter(|&i| !inst.is_forced(i)) {
-        let (c, local) = model.best_local(i);
-        user_terms[i].push((vars.len(), 1.0));
-        vars.push(Var::Local {
-            user: i,
-            variant: c.variant,
-        });
-        cost.push(local);
-    }
-    let mut rows = Vec::new();
-    let mut count_terms = Vec::new();
-    for (j, s) in servers.iter().enumerate() {
-        let (forced, free) = &sorted[j];
-        let y0 = vars.len();
-        vars.push(Var::Level { server: j, load: 0 });
-        cost.push(0.0);
-        let mut level_terms = vec![(y0, 1.0)];
-        for (k, cands) in &s.levels {
-            let Some(lo) = least_at(forced, free, *k, t) else {
-                continue;
-            };
-            let mut cols = Vec::new();
-            for c in cands {
-                let choice = Choice::edge(j, c.variant);
-                let cost_t = model.cost(
-                    c.user,
-                    choice,
-                    model.edge_delay(c.user, j, c.variant, *k, lo),
-                );
-                if c.keeps(cost_t) {
-                    cols.push((c.user, c.variant, cost_t));
-                }
-            }
-            if cols.len() < *k {
-                continue;
-            }
-            let y = vars.len();
-            vars.push(Var::Level {
-                server: j,
-                load: *k,
-            });
-            cost.push(0.0);
-            level_terms.push((y, 1.0));
-            count_terms.push((y, *k as f64));
-            let mut terms = Vec::with_capacity(cols.len() + 1);
-            for (user, variant, c) in cols {
-                let col = vars.len();
-                vars.push(Var::Edge {
-                    user,
-                    server: j,
-                    variant,
-                    load: *k,
-                });
-                cost.push(c);
-                terms.push((col, 1.0));
-                user_terms[user].push((col, 1.0));
-            }
-            terms.push((y, -(*k as f64)));
-            rows.push(Row {
-                kind: RowKind::Load {
-                    server: j,
-                    load: *k,
-                },
-                terms,
-                sense: Sense::Eq,
-                rhs: 0.0,
-            });
-            if vars.len() > MAX_COLUMNS {
-                return Err(too_many_columns(inst));
-            }
-        }
-        rows.push(Row {
-            kind: RowKind::Level(j),
-            terms: level_terms,
-            sense: Sense::Eq,
-            rhs: 1.0,
-        });
-    }
-    // sum_j n_j = t, on the level columns only (given the levels, the users form a
-    // transportation problem again, so the edge columns need no integrality).
-    rows.push(Row {
-        kind: RowKind::Offloaded,
-        terms: count_terms,
-        sense: Sense::Eq,
-        rhs: t as f64,
-    });
-    let mut all_rows = Vec::with_capacity(n + rows.len());
-    for (i, mut terms) in user_terms.into_iter().enumerate() {
-        if terms.is_empty() {
-            // A forced user with no column at this count: no assignment offloads t.
-            return Ok(None);
-        }
-        terms.sort_unstable_by_key(|t| t.0);
-        all_rows.push(Row {
-            kind: RowKind::User(i),
-            terms,
-            sense: Sense::Eq,
-            rhs: 1.0,
-        });
-    }
-    all_rows.extend(rows);
-    Ok(Some(Formulation {
-        vars,
-        cost,
-        rows: all_rows,
-        relaxation: false,
-        binary_edges: false,
-    }))
-}
-
 /// [`Method::Count`]: every assignment offloads some number `t` of users, and for
 /// each `t` the MIP with costs at `I_lo(j, k, t)` bounds all of them from below, so
 /// the least of these bounds over `t` bounds (P). Counts are taken nearest the
@@ -925,7 +849,15 @@ pub fn solve_by_count(
             stopped = "time limit";
             break;
         }
-        let Some(f) = build_count(inst, &model, &servers, &sorted, t)? else {
+        // Given the levels the users form a transportation problem again, so the
+        // edge columns need no integrality (tied costs can still leave a fractional
+        // answer: see below).
+        let shape = Shape {
+            count: Some(Count { t, sorted: &sorted }),
+            buckets: false,
+            binary_edges: false,
+        };
+        let Some(Built { f, .. }) = build_with(inst, &model, &servers, shape)? else {
             bound_of[t] = Some(f64::INFINITY);
             continue;
         };
@@ -1018,7 +950,8 @@ pub fn solve_by_count(
     };
     let mut servers = servers;
     let mut closed = vec![false; cap + 1];
-    while status == Status::Completed && params.refine && n <= params.refine_max_users {
+    let refines = params.refine && (n <= params.refine_max_users || limits.time_limit.is_some());
+    while status == Status::Completed && refines {
         if rounds.len() >= params.max_rounds {
             status = Status::IterationLimit;
             stopped = "round limit";
@@ -1049,14 +982,14 @@ pub fn solve_by_count(
         for (s, &sc) in servers.iter_mut().zip(&scales) {
             s.scale = sc;
         }
-        let built = match build_with(
-            inst,
-            &model,
-            &servers,
-            Some(Count { t, sorted: &sorted }),
-            params.binary_edges,
-        ) {
-            Ok(b) => b,
+        let shape = Shape {
+            count: Some(Count { t, sorted: &sorted }),
+            buckets: true,
+            binary_edges: params.binary_edges,
+        };
+        let built = match build_with(inst, &model, &servers, shape) {
+            // Counts with no assignment are bounded by +inf and never refined.
+            Ok(b) => b.ok_or_else(|| unreachable_none(inst))?,
             Err(Error::Refused { .. }) => {
                 closed[t] = true;
                 stopped = "size budget";
@@ -1145,7 +1078,7 @@ pub fn solve_by_count(
     if status == Status::Completed && !approx_eq(bound, best_obj) {
         // The method ran out of refinements without a proof: no claim of optimality.
         status = Status::IterationLimit;
-        stopped = if n <= params.refine_max_users && params.refine {
+        stopped = if refines {
             "every count closed without a proof"
         } else {
             "every count solved (no refinement at this size)"

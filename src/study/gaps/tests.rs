@@ -164,6 +164,9 @@ fn quantiles_and_means_by_hand() {
 }
 
 proptest! {
+
+    #![proptest_config(crate::proptest_config())]
+
     #[test]
     fn stats_are_ordered(gaps in prop::collection::vec(0.0..10.0f64, 1..40)) {
         let s = GapStats::of(&gaps).unwrap();
@@ -217,6 +220,9 @@ fn highs_version_matches_the_lock_file() {
 }
 
 proptest! {
+
+    #![proptest_config(crate::proptest_config())]
+
     /// Every planned solve lands in exactly one of solved / failed / refused, hits
     /// never exceed the gaps counted, and proven counts only exact solvers' answers.
     #[test]

@@ -64,6 +64,9 @@ fn measures_and_fits_a_real_solver() {
 }
 
 proptest! {
+
+    #![proptest_config(crate::proptest_config())]
+
     #[test]
     fn ols_slope_is_exact_without_noise(a in -5.0..5.0f64, b in -3.0..3.0f64, n in 3usize..12) {
         let x: Vec<Vec<f64>> = (0..n).map(|k| vec![1.0, k as f64]).collect();
