@@ -387,8 +387,19 @@ struct Pending {
     dispatch_s: f64,
     batch: Vec<usize>,
     choices: Vec<Choice>,
-    /// Per query: (bits, flops, service time, p_correct, perplexity).
-    work: Vec<(f64, f64, f64, Option<f64>, Option<f64>)>,
+    /// Per query, what its option takes and gives.
+    work: Vec<OptionFacts>,
+}
+
+/// What a query's option takes (bits, FLOP, service time) and gives (correctness,
+/// perplexity), from the decision instance's model.
+#[derive(Debug, Clone, Copy)]
+struct OptionFacts {
+    bits: f64,
+    flops: f64,
+    service_s: f64,
+    p_correct: Option<f64>,
+    perplexity: Option<f64>,
 }
 
 /// The next event's kind; on equal times the lower kind goes first.
@@ -668,7 +679,13 @@ pub fn simulate(
                     .unwrap_or_else(|| unreachable!("a pending decision"));
                 for (k, &q) in p.batch.iter().enumerate() {
                     let c = p.choices[k];
-                    let (bits, flops, service, p_correct, perplexity) = p.work[k];
+                    let OptionFacts {
+                        bits,
+                        flops,
+                        service_s: service,
+                        p_correct,
+                        perplexity,
+                    } = p.work[k];
                     let r = &mut rec[q];
                     r.dispatch_s = Some(now);
                     r.server = c.server;
@@ -742,13 +759,13 @@ pub fn simulate(
                     .enumerate()
                     .map(|(k, &c)| {
                         let (bits, flops) = dm.option_work(k, c);
-                        (
+                        OptionFacts {
                             bits,
                             flops,
-                            dm.service_delay(k, c).total(),
-                            dm.accuracy(k, c),
-                            dm.variant(c).perplexity,
-                        )
+                            service_s: dm.service_delay(k, c).total(),
+                            p_correct: dm.accuracy(k, c),
+                            perplexity: dm.variant(c).perplexity,
+                        }
                     })
                     .collect();
                 for &q in &batch {
