@@ -12,6 +12,7 @@ mod local_search;
 mod model;
 mod routing;
 mod shards;
+mod simulate;
 mod solvers;
 mod strategies;
 mod sweep;

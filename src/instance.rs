@@ -141,6 +141,18 @@ pub struct Server {
     /// Model variants on this server (empty = one base variant).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<Variant>,
+    /// `b_j`: queries already in service on this server when the decision is taken
+    /// (an extension for decisions over time, docs/dynamic.md): they count in the
+    /// load of both shares, `r = B_j / (n_j + b_j) ...` and
+    /// `c_j = min(Cmax_j, C_j / (n_j + b_j))`, but are not users of the instance.
+    /// Default 0 (the static model); the `simulate` command sets it.
+    #[serde(default, skip_serializing_if = "is_zero_count")]
+    pub busy_users: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero_count(x: &usize) -> bool {
+    *x == 0
 }
 
 /// The instance file as written (SPEC 8). Deserialising it checks only the shape;

@@ -37,6 +37,9 @@
 //! - [`study::scaling`]: empirical running-time exponents (log-log least squares, 95 % CI).
 //! - [`stats`]: means and Student-t intervals, order statistics, least squares.
 //! - [`study::profiles`]: gap-share charts and performance profiles of solve times.
+//! - [`simulate`]: offloading over time: arrivals, epochs of decisions whose own time
+//!   counts, processor-shared uplinks and servers, latency and throughput
+//!   (docs/dynamic.md).
 //!
 //! ## Algorithms
 //!
@@ -77,6 +80,7 @@ pub mod model;
 pub mod plot;
 pub mod report;
 pub mod routing;
+pub mod simulate;
 pub mod solution;
 pub mod solver;
 pub mod solvers;

@@ -68,6 +68,54 @@ pub enum EdgeWork {
     Realised,
 }
 
+/// The uplink rate of one of `sharing` users uploading to server `s` at once (the
+/// band split equally among them), with received power `signal_w` (`P_i G_ij`) and
+/// interference `interference_w` at the server: `(B / sharing) log2(1 + S / (I +
+/// sigma2))` (bit/s; SPEC 2). The static model calls it with `sharing = n_j + b_j`;
+/// the simulator ([`crate::simulate`]) with the uploads in progress at the moment.
+///
+/// # Panics
+/// In debug builds, when `sharing == 0` (a caller bug).
+#[must_use]
+pub fn uplink_rate_bps(
+    s: &crate::instance::Server,
+    signal_w: f64,
+    sharing: usize,
+    interference_w: f64,
+) -> f64 {
+    debug_assert!(sharing > 0, "the uploading user shares the band");
+    let sinr = signal_w / (interference_w + s.noise_w);
+    s.bandwidth_hz / sharing as f64 * sinr.ln_1p() / std::f64::consts::LN_2
+}
+
+/// The compute one of `sharing` users gets on server `s` when they share it:
+/// `min(Cmax, C / sharing)` (FLOP/s; SPEC 2, processor sharing). `sharing = 0`
+/// gives `Cmax` (what a first user would get; incremental evaluators price ratios
+/// with it).
+#[must_use]
+pub fn compute_rate(s: &crate::instance::Server, sharing: usize) -> f64 {
+    s.max_flops_per_user.min(s.flops_per_s / sharing as f64)
+}
+
+/// The compute one of `sharing` queries of the same device gets on it:
+/// `C_i^L / sharing` (FLOP/s; the device is processor-shared too in the simulator,
+/// and `sharing = 1` is SPEC 2's local delay).
+///
+/// # Panics
+/// In debug builds, when `sharing == 0` (a caller bug).
+#[must_use]
+pub fn device_rate(u: &crate::instance::User, sharing: usize) -> f64 {
+    debug_assert!(sharing > 0, "the computing query shares the device");
+    u.local_flops_per_s / sharing as f64
+}
+
+/// The work a user's query takes on a server's model, the realised figure where
+/// given ([`EdgeWork::Realised`]): `realised_edge_flops`, else `edge_flops` (FLOP).
+#[must_use]
+pub fn realised_edge_work(u: &crate::instance::User) -> f64 {
+    u.realised_edge_flops.unwrap_or(u.edge_flops)
+}
+
 impl<'a> Model<'a> {
     /// Builds the (realised) model of an instance: O(N M).
     #[must_use]
@@ -103,7 +151,7 @@ impl<'a> Model<'a> {
             .iter()
             .map(|u| match work {
                 EdgeWork::Nominal => u.edge_flops,
-                EdgeWork::Realised => u.realised_edge_flops.unwrap_or(u.edge_flops),
+                EdgeWork::Realised => realised_edge_work(u),
             })
             .collect();
         Model {
@@ -171,24 +219,66 @@ impl<'a> Model<'a> {
         debug_assert!(load > 0, "an offloaded user counts in its server's load");
         let u = &self.inst.users()[i];
         let s = &self.inst.servers()[j];
-        let n = load as f64;
-        let work = self.edge_work[i];
-        let sinr = self.signal_w(i, j) / (interference_w + s.noise_w);
-        let rate_bps = s.bandwidth_hz / n * sinr.ln_1p() / std::f64::consts::LN_2;
+        let sharing = load + s.busy_users;
+        let rate_bps = uplink_rate_bps(s, self.signal_w(i, j), sharing, interference_w);
         let share = self.compute_share(j, load);
         Delay {
             comm_s: u.prompt_bits / rate_bps,
-            comp_s: work * s.variants[v].work_multiplier / share,
+            comp_s: self.edge_work[i] * s.variants[v].work_multiplier / share,
             local_s: 0.0,
         }
     }
 
-    /// Compute one user gets on server `j` when `load` users share it:
-    /// `c_j = min(Cmax_j, C_j / n_j)` (FLOP/s).
+    /// What user `i`'s query takes on option `c`: the bits it uploads (0 when local)
+    /// and the FLOP it computes (the device variant's work, or the realised edge work
+    /// times the server variant's multiplier), as [`Model::local_delay`] and
+    /// [`Model::edge_delay`] use them. The simulator drains these amounts at the rates
+    /// of [`uplink_rate_bps`], [`compute_rate`] and [`device_rate`].
+    #[must_use]
+    pub fn option_work(&self, i: usize, c: Choice) -> (f64, f64) {
+        let u = &self.inst.users()[i];
+        match c.server {
+            None => (
+                0.0,
+                u.local_flops * self.inst.device_variants()[c.variant].work_multiplier,
+            ),
+            Some(j) => (
+                u.prompt_bits,
+                self.edge_work[i] * self.inst.servers()[j].variants[c.variant].work_multiplier,
+            ),
+        }
+    }
+
+    /// User `i`'s service time on option `c`: its delay with the option to itself,
+    /// no other user on the band or the server (`busy_users` ignored too) and no
+    /// interference. No sharing makes a query faster (SPEC 2), so no latency in the
+    /// simulator is below it.
+    #[must_use]
+    pub fn service_delay(&self, i: usize, c: Choice) -> Delay {
+        let (bits, flops) = self.option_work(i, c);
+        match c.server {
+            None => Delay {
+                local_s: flops / device_rate(&self.inst.users()[i], 1),
+                ..Delay::default()
+            },
+            Some(j) => {
+                let s = &self.inst.servers()[j];
+                Delay {
+                    comm_s: bits / uplink_rate_bps(s, self.signal_w(i, j), 1, 0.0),
+                    comp_s: flops / compute_rate(s, 1),
+                    local_s: 0.0,
+                }
+            }
+        }
+    }
+
+    /// Compute one user gets on server `j` when `load` users of the instance share
+    /// it, beside the server's `busy_users`:
+    /// `c_j = min(Cmax_j, C_j / (n_j + b_j))` (FLOP/s; `b_j = 0` in the static model).
     #[must_use]
     pub fn compute_share(&self, j: usize, load: usize) -> f64 {
         let s = &self.inst.servers()[j];
-        s.max_flops_per_user.min(s.flops_per_s / load as f64)
+        compute_rate(s, load + s.busy_users)
     }
 
     /// A ceiling on the interference any user can meet at server `j`: the received
@@ -702,6 +792,61 @@ mod tests {
         // evaluate scores the realised work
         let e = evaluate(&inst, &Assignment::from_servers(&[Some(0), None])).unwrap();
         assert!((e.users[0].delay.comp_s - 0.025).abs() < 1e-12);
+    }
+
+    #[test]
+    fn busy_users_count_in_both_shares() {
+        let mut file = two_user_instance(false).to_file();
+        file.servers[0].busy_users = 2;
+        let inst = Instance::new(file).unwrap();
+        let model = Model::new(&inst);
+        // one instance user beside two busy ones: band 1e6 / 3, share min(8e13, 1e14 / 3)
+        let d = model.edge_delay(0, 0, 0, 1, 0.0);
+        assert!((d.comm_s - 1e6 / (1e6 / 3.0 * 4f64.log2())).abs() < 1e-12);
+        assert!((d.comp_s - 4e12 / (1e14 / 3.0)).abs() < 1e-12);
+        assert_eq!(
+            model.compute_share(0, 1),
+            compute_rate(&inst.servers()[0], 3)
+        );
+        // server 1 is idle: the static delay
+        let plain = two_user_instance(false);
+        assert_eq!(
+            model.edge_delay(1, 1, 0, 2, 0.0),
+            Model::new(&plain).edge_delay(1, 1, 0, 2, 0.0)
+        );
+        // the file form keeps the field, and drops it at 0
+        assert!(inst.to_json().contains("\"busy_users\": 2"));
+        assert!(!plain.to_json().contains("busy_users"));
+    }
+
+    #[test]
+    fn work_over_rate_is_the_static_delay_alone() {
+        let inst = two_user_instance(true);
+        let model = Model::new(&inst);
+        for i in 0..2 {
+            for c in [Choice::LOCAL, Choice::edge(0, 0), Choice::edge(1, 0)] {
+                let alone = match c.server {
+                    None => model.local_delay(i, 0),
+                    Some(j) => model.edge_delay(i, j, 0, 1, 0.0),
+                };
+                let d = model.service_delay(i, c);
+                assert!((d.total() - alone.total()).abs() < 1e-12 * alone.total());
+            }
+        }
+        assert_eq!(model.option_work(0, Choice::edge(1, 0)), (1e6, 4e12));
+        assert_eq!(model.option_work(1, Choice::LOCAL), (0.0, 2e12));
+        assert_eq!(device_rate(&inst.users()[0], 2), 5e12);
+    }
+
+    #[test]
+    fn rate_functions_are_the_static_formulas() {
+        let inst = two_user_instance(true);
+        let s = &inst.servers()[0];
+        // SINR 3 / (0.5 + 1) = 2, band halved
+        let r = uplink_rate_bps(s, 3.0, 2, 0.5);
+        assert!((r - 0.5e6 * 3f64.log2()).abs() < 1e-6);
+        assert_eq!(compute_rate(s, 1), 8e13);
+        assert_eq!(compute_rate(s, 4), 2.5e13);
     }
 
     #[test]

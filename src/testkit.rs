@@ -127,6 +127,7 @@ fn server(caps: bool, with_variants: bool) -> impl Strategy<Value = Server> {
         noise_w: 4e-13,
         max_users,
         variants,
+        busy_users: 0,
     })
 }
 

@@ -899,3 +899,116 @@ fn jobs_zero_means_one_per_core_in_table_and_sweep() {
             .unwrap();
     assert_eq!(meta["threads"], 1);
 }
+
+#[test]
+fn simulate_runs_and_prints_the_json_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    let args = [
+        "simulate",
+        "-n",
+        "30",
+        "-m",
+        "3",
+        "--rate-per-user",
+        "0.5",
+        "--horizon-s",
+        "4",
+        "--epoch-s",
+        "0.05",
+        "--algo",
+        "best-response",
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for k in [
+        "arrived",
+        "served",
+        "unfinished",
+        "token_throughput",
+        "decision_share",
+    ] {
+        assert!(v[k].is_number(), "{k}: {v}");
+    }
+    for k in ["mean", "p50", "p95", "p99"] {
+        assert!(v["latency_ms"][k].is_number(), "latency_ms.{k}: {v}");
+    }
+    let arrived = v["arrived"].as_u64().unwrap();
+    assert_eq!(
+        arrived,
+        v["served"].as_u64().unwrap() + v["unfinished"].as_u64().unwrap()
+    );
+    let csv = std::fs::read_to_string(out.join("records.csv")).unwrap();
+    assert_eq!(csv.lines().count() as u64, arrived + 1);
+    assert!(csv.starts_with("id,user,phase,server"));
+    // modelled decision time: the same bytes again
+    let again = run(&args);
+    assert_eq!(o.stdout, again.stdout);
+    assert_eq!(
+        csv,
+        std::fs::read_to_string(out.join("records.csv")).unwrap()
+    );
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&summary).unwrap(),
+        v
+    );
+    assert!(v["mean_perplexity"].is_null());
+    let o = run(&[
+        "simulate",
+        "-n",
+        "10",
+        "--variants",
+        "llama2",
+        "--horizon-s",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ppl = v["mean_perplexity"].as_f64().unwrap();
+    assert!((3.3..=5.6).contains(&ppl), "{ppl}");
+}
+
+#[test]
+fn simulate_replays_a_trace_and_names_the_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(
+        &dir,
+        "trace.csv",
+        "arrival_s,user,prompt_bits,local_flops,edge_flops,uncertainty,output_tokens\n\
+         0.5,0,4096,1e12,8e12,0.3,5\n0.7,1,4096,1e12,8e12,0.9,3\n",
+    );
+    let o = run(&[
+        "simulate",
+        "--trace",
+        good.to_str().unwrap(),
+        "--horizon-s",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("arrived 2, served 2, unfinished 0"));
+    let bad = write(
+        &dir,
+        "bad.jsonl",
+        "{\"arrival_s\": 0.1, \"user\": 0, \"prompt_bits\": 4096, \"local_flops\": 1e12, \"edge_flops\": 8e12, \"uncertainty\": 0.3}\n\
+         {\"arrival_s\": 0.2, \"user\": 1, \"prompt_bits\": 4096, \"local_flops\": -2, \"edge_flops\": 8e12, \"uncertainty\": 0.3}\n",
+    );
+    let o = run(&["simulate", "--trace", bad.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let at = format!("{}:2:", bad.display());
+    assert!(
+        err.contains(&at) && err.contains("`local_flops` = -2"),
+        "{err}"
+    );
+    let o = run(&["simulate", "--epoch-s", "0", "--horizon-s", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -24,6 +24,7 @@ mod poa;
 mod progress;
 mod route;
 mod scaling;
+mod simulate;
 mod solve;
 mod sweep;
 mod table;
@@ -82,6 +83,9 @@ enum Command {
     Route(route::RouteArgs),
     /// Generate a seeded synthetic dialogue file (docs/routing.md).
     GenDialogues(gen_dialogues::Args),
+    /// Offloading over time: arrivals, decision epochs whose own time counts,
+    /// processor-shared uplinks and servers; latency and throughput (docs/dynamic.md).
+    Simulate(simulate::Args),
 }
 
 /// Parses the arguments, runs the command and maps errors to exit codes.
@@ -140,6 +144,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::ExportMip(a) => export_mip::run(&a),
         Command::Route(a) => route::run_route(&a),
         Command::GenDialogues(a) => gen_dialogues::run(&a),
+        Command::Simulate(a) => simulate::run(&a),
     }
 }
 

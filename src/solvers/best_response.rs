@@ -143,7 +143,8 @@ pub fn nash_gap(inst: &Instance, a: &Assignment) -> Result<(f64, bool)> {
 
 /// Whether `inst`'s game has the ordinal potential of [`potential`]: interference
 /// off, `max_flops_per_user >= flops_per_s` on every server (so a user's edge delay
-/// is linear in the load) and no quality penalty (`lambda = 0` or no perplexity).
+/// is linear in the load), no `busy_users` (the potential counts instance users only)
+/// and no quality penalty (`lambda = 0` or no perplexity).
 #[must_use]
 pub fn has_potential(inst: &Instance) -> bool {
     let no_penalty = inst.lambda() == 0.0
@@ -157,7 +158,7 @@ pub fn has_potential(inst: &Instance) -> bool {
         && inst
             .servers()
             .iter()
-            .all(|s| s.max_flops_per_user >= s.flops_per_s)
+            .all(|s| s.max_flops_per_user >= s.flops_per_s && s.busy_users == 0)
 }
 
 /// The ordinal potential `Phi = sum_j ln(n_j!) + sum_{i: c_i > 0} ln a_i` of the
@@ -190,6 +191,37 @@ pub fn potential(state: &State<'_, '_>) -> Option<f64> {
 }
 
 impl BestResponse {
+    /// `start` made feasible for (P), as [`BestResponse::search_from`] describes.
+    fn repaired(&self, inst: &Instance, start: &Assignment) -> Result<Assignment> {
+        start.check_fits(inst)?;
+        let mut a = start.clone();
+        let mut cold: Option<Assignment> = None;
+        let m = inst.n_servers();
+        let mut loads = vec![0usize; m];
+        for i in 0..inst.n_users() {
+            let c = a.0[i];
+            let over = c.server.is_some_and(|j| {
+                inst.servers()[j]
+                    .max_users
+                    .is_some_and(|cap| loads[j] >= cap)
+            });
+            if (c.server.is_none() && inst.is_forced(i)) || over {
+                if cold.is_none() {
+                    cold = Some(self.start_profile(inst)?);
+                }
+                a.0[i] = cold.as_ref().map_or(c, |cold| cold.0[i]);
+            }
+            if let Some(j) = a.0[i].server {
+                loads[j] += 1;
+            }
+        }
+        if crate::model::evaluate(inst, &a)?.feasible() {
+            Ok(a)
+        } else {
+            self.start_profile(inst)
+        }
+    }
+
     fn start_profile(&self, inst: &Instance) -> Result<Assignment> {
         let limits = Limits::default();
         let budget = Budget::start(&limits);
@@ -234,9 +266,29 @@ impl Solver for BestResponse {
         self.params.order == Order::Random
     }
     fn search(&self, inst: &Instance, budget: &Budget<'_>) -> Result<Answer> {
+        self.search_from(inst, budget, &self.start_profile(inst)?)
+    }
+}
+
+impl BestResponse {
+    /// The dynamics from a given start profile instead of [`Params::start`] (a warm
+    /// start, e.g. the previous decision's choices in `simulate`); the diagnostics
+    /// still name `params.start`. A start that breaks a constraint of (P) is first
+    /// repaired user by user: a forced user on a local option, or a user on a server
+    /// over its cap, takes its place in the cold start ([`Params::start`]) instead.
+    ///
+    /// # Errors
+    /// [`crate::Error::AssignmentMismatch`] when `start` does not fit `inst`.
+    pub fn search_from(
+        &self,
+        inst: &Instance,
+        budget: &Budget<'_>,
+        start: &Assignment,
+    ) -> Result<Answer> {
         let p = self.params;
         let model = Model::new(inst);
-        let mut state = State::from_assignment(&model, &self.start_profile(inst)?)?;
+        let start = self.repaired(inst, start)?;
+        let mut state = State::from_assignment(&model, &start)?;
         let options: Vec<Choice> = Choice::all(inst).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(budget.seed);
         let mut turn: Vec<usize> = (0..inst.n_users()).collect();
@@ -330,6 +382,46 @@ mod tests {
             assert!(d.nash_equilibrium);
             assert!(d.nash_gap <= 1e-6);
         }
+    }
+
+    #[test]
+    fn a_warm_start_at_an_equilibrium_stays_there_and_a_bad_one_is_repaired() {
+        let inst = generate(&GenConfig {
+            users: 30,
+            seed: 5,
+            interference: false,
+            tau: 0.5,
+            ..GenConfig::default()
+        })
+        .unwrap();
+        let s = BestResponse::default();
+        let cold = s.solve(&inst, &Limits::default()).unwrap();
+        assert_eq!(cold.status(), Status::Converged);
+        let limits = Limits::default();
+        let warm = s
+            .search_from(&inst, &Budget::start(&limits), cold.assignment())
+            .unwrap();
+        assert_eq!(&warm.assignment, cold.assignment());
+        let Diagnostics::BestResponse(d) = &warm.diagnostics else {
+            panic!("best-response diagnostics")
+        };
+        assert_eq!(d.moves, 0);
+        // all-local breaks tau for the forced users: repaired, then played to a
+        // certified equilibrium
+        let all_local = Assignment::all_local(inst.n_users());
+        assert!(!crate::model::evaluate(&inst, &all_local)
+            .unwrap()
+            .feasible());
+        let out = s
+            .search_from(&inst, &Budget::start(&limits), &all_local)
+            .unwrap();
+        assert_eq!(out.status, Status::Converged);
+        assert!(crate::model::evaluate(&inst, &out.assignment)
+            .unwrap()
+            .feasible());
+        assert!(s
+            .search_from(&inst, &Budget::start(&limits), &Assignment::all_local(3))
+            .is_err());
     }
 
     #[test]

@@ -69,6 +69,7 @@ fn server(max_users: Option<usize>) -> Server {
         noise_w: NOISE_W,
         max_users,
         variants: Vec::new(),
+        busy_users: 0,
     }
 }
 

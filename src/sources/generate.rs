@@ -310,6 +310,7 @@ pub fn generate(cfg: &GenConfig) -> Result<Instance> {
             noise_w,
             max_users: None,
             variants: cfg.variants.map_or_else(Vec::new, VariantPreset::server),
+            busy_users: 0,
         })
         .collect();
     let kim = cfg.scenario == Scenario::Kim2026;
