@@ -37,7 +37,7 @@ impl Solver for NearestServer {
                 choices.push(model.best_local(i).0);
                 continue;
             }
-            let room = |j: &usize| inst.servers()[*j].max_users.map_or(true, |c| loads[*j] < c);
+            let room = |j: &usize| inst.servers()[*j].max_users.is_none_or(|c| loads[*j] < c);
             let best = (0..inst.n_servers())
                 .filter(room)
                 .reduce(|b, j| {

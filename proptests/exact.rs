@@ -179,7 +179,7 @@ fn time_limit_returns_a_feasible_incumbent_or_a_clear_error() {
                 check_feasible(&inst, &out).unwrap();
                 assert_eq!(out.status(), Status::TimeLimit, "{cfg:?}");
                 assert!(
-                    out.bound_value().map_or(true, |b| b <= out.objective()),
+                    out.bound_value().is_none_or(|b| b <= out.objective()),
                     "{cfg:?}"
                 );
             }

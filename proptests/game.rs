@@ -69,7 +69,7 @@ proptest! {
         let s = BestResponse { params: Params { order: if random { Order::Random } else { Order::RoundRobin }, ..Params::default() } };
         let out = s.solve(&inst, &Limits { seed, ..Limits::default() }).unwrap();
         check_feasible(&inst, &out).map_err(TestCaseError::fail)?;
-        let gap = brute_nash_gap(&inst, &out.assignment());
+        let gap = brute_nash_gap(&inst, out.assignment());
         let llm_offload::solver::Diagnostics::BestResponse(d) = out.diagnostics() else { panic!("best-response diagnostics") };
         let claimed = d.nash_equilibrium;
         if out.status() == Status::Converged {

@@ -81,7 +81,7 @@ proptest! {
         let limits = Limits { seed, ..Limits::default() };
         for name in ["goa", "goa-marginal", "all-local-tau"] {
             let start = solvers::by_name(name).unwrap().solve(&inst, &limits).unwrap();
-            let r = improve(&inst, &start.assignment(), &small_opts(), &limits).unwrap();
+            let r = improve(&inst, start.assignment(), &small_opts(), &limits).unwrap();
             let e = evaluate(&inst, &r.assignment).unwrap();
             prop_assert!(e.feasible(), "{:?}", e.violations);
             prop_assert_eq!(e.objective, r.objective);

@@ -39,7 +39,7 @@ proptest! {
             }
             // The objective is still evaluate's; the only broken constraint is tau's,
             // reported for exactly the forced users left on the device.
-            let e = evaluate(&inst, &out.assignment()).unwrap();
+            let e = evaluate(&inst, out.assignment()).unwrap();
             prop_assert_eq!(e.objective, out.objective());
             let mut left: Vec<usize> = e.violations.iter().map(|v| match v {
                 Violation::ForcedLocal { user, .. } => Ok(*user),
@@ -80,11 +80,11 @@ proptest! {
         prop_assert_eq!(solve("all-local").evaluation().offloaded, 0);
         // all-edge leaves someone local only when no server has room
         let edge = solve("all-edge");
-        prop_assert!(edge.evaluation().offloaded == inst.n_users() || !room(&edge.assignment()));
+        prop_assert!(edge.evaluation().offloaded == inst.n_users() || !room(edge.assignment()));
         // min-delay stops when no local user's own (nominal, unweighted) delay would drop
         let md = solve("min-delay");
         let model = Model::nominal(&inst);
-        let state = State::from_assignment(&model, &md.assignment()).unwrap();
+        let state = State::from_assignment(&model, md.assignment()).unwrap();
         for i in (0..inst.n_users()).filter(|&i| md.assignment().0[i].server.is_none()) {
             let local = (0..inst.device_variants().len()).map(|v| model.local_delay(i, v).total()).fold(f64::INFINITY, f64::min);
             for c in Choice::all(&inst).filter(|c| c.server.is_some_and(|j| !state.is_full(j))) {
@@ -95,7 +95,7 @@ proptest! {
         // keeps every forced user offloaded
         let goa = solve("goa").evaluation().offloaded;
         let rnd = solve("random");
-        prop_assert!(rnd.evaluation().offloaded == goa || !room(&rnd.assignment()));
+        prop_assert!(rnd.evaluation().offloaded == goa || !room(rnd.assignment()));
         prop_assert_eq!(rnd.seed(), Some(seed));
         let rt = solve("random-tau");
         prop_assert!(rt.evaluation().feasible());
@@ -113,7 +113,7 @@ proptest! {
             let on_nominal = s.solve(&inst, &limits).unwrap();
             let on_real = s.solve(&real, &limits).unwrap();
             prop_assert_eq!(&on_nominal.assignment(), &on_real.assignment(), "{}", name);
-            prop_assert_eq!(on_real.objective(), evaluate(&real, &on_real.assignment()).unwrap().objective);
+            prop_assert_eq!(on_real.objective(), evaluate(&real, on_real.assignment()).unwrap().objective);
         }
         // the recipe's state is the nominal model's
         let (a, _) = Recipe::goa().assign(&real, solvers::greedy::Engine::Reference).unwrap();

@@ -229,7 +229,7 @@ pub fn comparison_latex(
         .iter()
         .enumerate()
         .map(|(k, o)| {
-            let mut r = vec![Cell::plain(&o.algorithm())];
+            let mut r = vec![Cell::plain(o.algorithm())];
             r.extend(columns.iter().map(|c| c.0[k].clone()));
             r.push(Cell::raw(if feasible(o) { "yes" } else { "NO" }));
             Some(r)

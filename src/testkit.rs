@@ -202,7 +202,7 @@ pub fn instances(shape: Shape) -> impl Strategy<Value = Instance> {
 /// # Errors
 /// A message saying which invariant broke.
 pub fn check_feasible(inst: &Instance, out: &Outcome) -> Result<(), String> {
-    let e = evaluate(inst, &out.assignment()).map_err(|e| e.to_string())?;
+    let e = evaluate(inst, out.assignment()).map_err(|e| e.to_string())?;
     if !approx_eq(e.objective, out.objective()) {
         return Err(format!(
             "{}: reported objective {} but the assignment evaluates to {}",

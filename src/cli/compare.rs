@@ -93,7 +93,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
                 };
                 outln!(
                     "{}",
-                    report::comparison_latex(&inst.name(), &c.outcomes, r, note)
+                    report::comparison_latex(inst.name(), &c.outcomes, r, note)
                 );
             }
         }

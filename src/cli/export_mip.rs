@@ -45,7 +45,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let f = formulate(&inst, &config)?;
     super::write_out(
         a.output.as_deref(),
-        &export::write(&f, a.format.into(), &inst.name()),
+        &export::write(&f, a.format.into(), inst.name()),
     )?;
     if a.output.is_some() {
         eprintln!(

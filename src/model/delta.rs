@@ -203,6 +203,7 @@ impl<'m, 'a> DeltaState<'m, 'a> {
             None => {
                 // Leaving the device: i starts interfering at every server but its own.
                 let mut sum_t = 0.0;
+                #[allow(clippy::needless_range_loop)] // l indexes load, scratch and others()
                 for l in 0..m {
                     let t = if interference {
                         self.others(l, i, load[l], self.shifted(l, x(l)))

@@ -221,8 +221,10 @@ fn dashes_split_lines_and_markers_spread() {
 
 #[test]
 fn bad_sizes_are_errors() {
-    let mut o = RenderOptions::default();
-    o.dpi = 5;
+    let mut o = RenderOptions {
+        dpi: 5,
+        ..RenderOptions::default()
+    };
     assert!(matches!(o.validate(), Err(Error::InvalidField { .. })));
     o = RenderOptions {
         width_in: 0.0,

@@ -91,13 +91,13 @@ impl Search<'_, '_, '_> {
     fn leaf(&mut self) {
         self.leaves += 1;
         let obj = self.state.objective();
-        if self.best.as_ref().map_or(true, |b| obj < b.0) {
+        if self.best.as_ref().is_none_or(|b| obj < b.0) {
             let a = (0..self.options.len()).map(|i| self.state.choice(i));
             self.best = Some((obj, a.collect()));
         }
         if self.budget.node_limit.is_some_and(|n| self.leaves >= n) {
             self.stopped = Some(Status::NodeLimit);
-        } else if self.leaves % 4096 == 0 && self.budget.timed_out() {
+        } else if self.leaves.is_multiple_of(4096) && self.budget.timed_out() {
             self.stopped = Some(Status::TimeLimit);
         }
     }
@@ -159,7 +159,6 @@ impl Solver for Exhaustive {
             iterations: search.leaves,
             evaluations: search.leaves,
             nodes: Some(search.leaves),
-            ..Stats::default()
         };
         let status = search.stopped.unwrap_or(Status::Completed);
         let Some((best_value, best)) = search.best else {

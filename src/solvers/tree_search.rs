@@ -155,7 +155,7 @@ impl Search<'_, '_, '_> {
         }
         if self.budget.node_limit.is_some_and(|n| self.nodes >= n) {
             self.stopped = Some(Status::NodeLimit);
-        } else if self.nodes % 256 == 0 && self.budget.timed_out() {
+        } else if self.nodes.is_multiple_of(256) && self.budget.timed_out() {
             self.stopped = Some(Status::TimeLimit);
         }
         self.stopped.is_some()

@@ -199,7 +199,7 @@ mod tests {
     fn loads_assignment(loads: &[usize], n: usize) -> Assignment {
         let mut servers = Vec::new();
         for (j, &k) in loads.iter().enumerate() {
-            servers.extend(std::iter::repeat(Some(j)).take(k));
+            servers.extend(std::iter::repeat_n(Some(j), k));
         }
         servers.resize(n, None);
         Assignment::from_servers(&servers)

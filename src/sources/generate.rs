@@ -365,7 +365,7 @@ pub fn generate(cfg: &GenConfig) -> Result<Instance> {
             prompt_bits: if kim { tokens } else { BITS_PER_TOKEN * tokens },
             local_flops,
             edge_flops: EDGE_WORK_RATIO * local_flops,
-            realised_edge_flops: kim.then(|| KIM2026_REALISED_EDGE_RATIO * local_flops),
+            realised_edge_flops: kim.then_some(KIM2026_REALISED_EDGE_RATIO * local_flops),
             local_flops_per_s: DEVICE_FLOPS_PER_S * speed,
             tx_power_w: TX_POWER_W,
             uncertainty: Some(alpha),

@@ -644,7 +644,7 @@ fn largest(f: &Formulation, values: &[f64], n_users: usize) -> Result<Vec<Option
     let mut best: Vec<Option<(Choice, f64)>> = vec![None; n_users];
     for (v, &x) in f.vars.iter().zip(values) {
         if let Some((user, c)) = v.choice() {
-            if best[user].map_or(true, |(_, b)| x > b) {
+            if best[user].is_none_or(|(_, b)| x > b) {
                 best[user] = Some((c, x));
             }
         }

@@ -184,7 +184,7 @@ pub fn incumbent(
     let mut best: Option<(Assignment, f64, String)> = None;
     let mut offer = |a: Assignment, source: &str| -> Result<()> {
         let e = evaluate(inst, &a)?;
-        if e.feasible() && best.as_ref().map_or(true, |b| e.objective < b.1) {
+        if e.feasible() && best.as_ref().is_none_or(|b| e.objective < b.1) {
             best = Some((a, e.objective, source.to_string()));
         }
         Ok(())

@@ -33,7 +33,7 @@ impl Solver for Counting {
         }
         let a = Assignment::all_local(inst.n_users());
         let v = crate::model::evaluate(inst, &a)?.objective;
-        let bound = (inst.n_users() % 2 == 0).then(|| Bound::optimum(v));
+        let bound = inst.n_users().is_multiple_of(2).then(|| Bound::optimum(v));
         Ok(Answer::new(a).with_bound(bound))
     }
 }
