@@ -3,19 +3,9 @@
 //! (unknown solver, a flag out of range) exits 2; a wrong solution exits 3.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_llm-offload"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{bin, run, stderr};
 
 fn good() -> serde_json::Value {
     serde_json::json!({

@@ -1,19 +1,8 @@
 //! `table`, `scaling` and `adversarial` from the command line: outputs, the results
 //! file across reruns, and bad flags.
 
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_llm-offload"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{run, text};
 
 #[test]
 fn table_resumes_from_its_results_file() {

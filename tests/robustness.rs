@@ -4,21 +4,10 @@
 //! is a clear error (or a correct run), never a panic, a signal or a non-finite answer.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_llm-offload"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{bin, run, text};
 
 /// No panic and no signal: the process exited with a code.
 fn exited_cleanly(o: &Output, what: &str) {
