@@ -370,6 +370,42 @@ fn fractional_loads(f: &Formulation, values: &[f64], m: usize) -> Vec<f64> {
     acc
 }
 
+/// What one MIP's answer `values` gives the refinement: `split(j, I_j)` at every server
+/// it loads (above half a user), at its (possibly fractional) interference `I_j`, and
+/// its rounded assignment and that improved by [`relocate`] as incumbent candidates,
+/// taken into `best` / `best_obj` when feasible and better. Whether any split added a
+/// breakpoint.
+#[allow(clippy::too_many_arguments)]
+fn take_answer(
+    inst: &Instance,
+    model: &Model,
+    f: &Formulation,
+    values: &[f64],
+    mut split: impl FnMut(usize, f64) -> bool,
+    best: &mut Assignment,
+    best_obj: &mut f64,
+    limits: &Limits,
+    start: Instant,
+) -> Result<bool> {
+    let m = inst.n_servers();
+    let xi = fractional_interferences(model, f, values, m);
+    let loads = fractional_loads(f, values, m);
+    let mut added = false;
+    for j in (0..m).filter(|&j| loads[j] > 0.5) {
+        added |= split(j, xi[j]);
+    }
+    let x = round(f, values, inst.n_users())?;
+    let improved = relocate(inst, &x, limits, start)?;
+    for cand in [x, improved] {
+        let e = evaluate(inst, &cand)?;
+        if e.feasible() && e.objective < *best_obj {
+            *best = cand;
+            *best_obj = e.objective;
+        }
+    }
+    Ok(added)
+}
+
 /// Every server's levels, least interferences and range, without interior breakpoints
 /// (row scale `I_max`); `None` when `deadline` passed.
 fn servers_of(inst: &Instance, model: &Model, deadline: Option<Instant>) -> Option<Vec<Server>> {
@@ -843,6 +879,15 @@ pub fn solve_by_count(
     let mut status = Status::Completed;
     let mut stopped = "proven";
     let options = HighsOptions::default();
+    // The bound so far: the least over counts (the relaxation for those not solved),
+    // capped at the incumbent.
+    let overall = |bound_of: &[Option<f64>], best_obj: f64| {
+        counts
+            .iter()
+            .map(|&u| bound_of[u].unwrap_or(relax))
+            .fold(f64::INFINITY, f64::min)
+            .min(best_obj)
+    };
     for &t in &counts {
         if timed_out(limits, start) {
             status = Status::TimeLimit;
@@ -888,31 +933,23 @@ pub fn solve_by_count(
             // Edge columns are continuous here: tied costs can leave a user split
             // between servers, so breakpoints go at the (fractional) interference
             // and the incumbent candidate is the rounded answer, kept if feasible.
-            let xi = fractional_interferences(&model, &f, values, m);
-            let loads = fractional_loads(&f, values, m);
-            for j in 0..m {
-                if loads[j] > 0.5 {
-                    split_into(&mut breaks_of[t][j], xi[j], servers[j].top);
-                }
-            }
-            let x = round(&f, values, n)?;
-            let improved = relocate(inst, &x, limits, start)?;
-            for cand in [x, improved] {
-                let e = evaluate(inst, &cand)?;
-                if e.feasible() && e.objective < best_obj {
-                    best = cand;
-                    best_obj = e.objective;
-                }
-            }
+            let breaks = &mut breaks_of[t];
+            take_answer(
+                inst,
+                &model,
+                &f,
+                values,
+                |j, p| split_into(&mut breaks[j], p, servers[j].top),
+                &mut best,
+                &mut best_obj,
+                limits,
+                start,
+            )?;
         }
         bound_of[t] = Some(b);
-        let overall = counts
-            .iter()
-            .map(|&u| bound_of[u].unwrap_or(relax))
-            .fold(f64::INFINITY, f64::min)
-            .min(best_obj);
+        let now = overall(&bound_of, best_obj);
         let round = Round {
-            bound: overall,
+            bound: now,
             incumbent: best_obj,
             columns: f.vars.len(),
             breakpoints: t,
@@ -926,9 +963,9 @@ pub fn solve_by_count(
                 rounds.len() + 1,
                 counts.len(),
                 b,
-                overall,
+                now,
                 best_obj,
-                100.0 * (best_obj - overall) / best_obj.abs().max(1e-300),
+                100.0 * (best_obj - now) / best_obj.abs().max(1e-300),
                 round.elapsed_s
             );
         }
@@ -941,13 +978,6 @@ pub fn solve_by_count(
     }
     // Refinement: the count whose bound is lowest gets interference buckets, split at
     // its MIPs' answers, until every count's bound meets the incumbent.
-    let overall = |bound_of: &[Option<f64>], best_obj: f64| {
-        counts
-            .iter()
-            .map(|&u| bound_of[u].unwrap_or(relax))
-            .fold(f64::INFINITY, f64::min)
-            .min(best_obj)
-    };
     let mut servers = servers;
     let mut closed = vec![false; cap + 1];
     let refines = params.refine && (n <= params.refine_max_users || limits.time_limit.is_some());
@@ -1025,23 +1055,18 @@ pub fn solve_by_count(
         bound_of[t] = Some(bound_of[t].map_or(b, |old| old.max(b)));
         let mut added = false;
         if let Some(values) = &solved.values {
-            let xi = fractional_interferences(&model, &built.f, values, m);
-            let loads = fractional_loads(&built.f, values, m);
-            for j in 0..m {
-                if loads[j] > 0.5 {
-                    added |= split_into(&mut breaks_of[t][j], xi[j], servers[j].top);
-                }
-            }
-            if let Ok(x) = round(&built.f, values, n) {
-                let improved = relocate(inst, &x, limits, start)?;
-                for cand in [x, improved] {
-                    let e = evaluate(inst, &cand)?;
-                    if e.feasible() && e.objective < best_obj {
-                        best = cand;
-                        best_obj = e.objective;
-                    }
-                }
-            }
+            let breaks = &mut breaks_of[t];
+            added = take_answer(
+                inst,
+                &model,
+                &built.f,
+                values,
+                |j, p| split_into(&mut breaks[j], p, servers[j].top),
+                &mut best,
+                &mut best_obj,
+                limits,
+                start,
+            )?;
         }
         if solved.status == HighsModelStatus::Optimal && !added {
             closed[t] = true;
@@ -1110,7 +1135,7 @@ pub fn solve_by_buckets(
     params: &Params,
 ) -> Result<Bounded> {
     let model = Model::new(inst);
-    let (n, m) = (inst.n_users(), inst.n_servers());
+    let m = inst.n_servers();
     let (mut best, mut best_obj, first_source) = incumbent(inst, limits, start)?;
     let first_obj = best_obj;
     let inc_interf = interferences(&model, &best, m);
@@ -1181,22 +1206,17 @@ pub fn solve_by_buckets(
         if let Some(values) = &solved.values {
             // Binary edge columns by default; with continuous ones (or a solver
             // tolerance) the answer can be fractional: as in the count path.
-            let xi = fractional_interferences(&model, &built.f, values, m);
-            let loads = fractional_loads(&built.f, values, m);
-            for j in 0..m {
-                if loads[j] > 0.5 {
-                    added |= servers[j].split_below(xi[j]);
-                }
-            }
-            let x = round(&built.f, values, n)?;
-            let improved = relocate(inst, &x, limits, start)?;
-            for cand in [x, improved] {
-                let e = evaluate(inst, &cand)?;
-                if e.feasible() && e.objective < best_obj {
-                    best = cand;
-                    best_obj = e.objective;
-                }
-            }
+            added = take_answer(
+                inst,
+                &model,
+                &built.f,
+                values,
+                |j, p| servers[j].split_below(p),
+                &mut best,
+                &mut best_obj,
+                limits,
+                start,
+            )?;
         }
         let capped = bound.map(|b| b.min(best_obj));
         let round = Round {
