@@ -76,6 +76,33 @@ proptest! {
         }
     }
 
+    /// The pruned pricing the descent uses: below the threshold, the exact delta;
+    /// at or above it, a value at or above the threshold that is never above the
+    /// exact delta (a lower bound, or the delta itself).
+    #[test]
+    fn deltas_below_agrees_with_deltas((inst, start, moves) in with_moves(Shape { users: (1, 10), servers: (1, 4), ..Shape::default() }.with_variants()), factor in prop::sample::select(vec![-1e-10, -1e-3, -0.05, 0.0, 1e-3, 0.05])) {
+        let model = Model::new(&inst);
+        let options: Vec<Choice> = Choice::all(&inst).collect();
+        let a = Assignment(start.iter().map(|&k| options[k]).collect());
+        let mut ds = DeltaState::new(&model, &a).unwrap();
+        let (mut exact, mut below) = (vec![0.0; options.len()], vec![0.0; options.len()]);
+        for (i, k) in moves {
+            let threshold = factor * ds.objective();
+            ds.deltas(i, &options, &mut exact);
+            ds.deltas_below(i, &options, &mut below, threshold);
+            for (o, &c) in options.iter().enumerate() {
+                let tol = 1e-9 * ds.objective().abs().max(1e-12);
+                if exact[o] < threshold {
+                    prop_assert!((below[o] - exact[o]).abs() <= tol, "user {} to {:?} below {}: {} vs exact {}", i, c, threshold, below[o], exact[o]);
+                } else {
+                    prop_assert!(below[o] <= exact[o] + tol, "user {} to {:?}: bound {} above exact {}", i, c, below[o], exact[o]);
+                    prop_assert!(below[o] >= threshold - tol || (below[o] - exact[o]).abs() <= tol, "user {} to {:?}: {} below {} but exact {}", i, c, below[o], threshold, exact[o]);
+                }
+            }
+            ds.set(i, options[k]);
+        }
+    }
+
     #[test]
     fn local_search_is_feasible_and_never_worse_than_its_start(inst in instances(Shape { users: (1, 14), servers: (1, 4), ..Shape::default() }), seed in any::<u64>()) {
         let limits = Limits { seed, ..Limits::default() };

@@ -221,12 +221,19 @@ impl<'a> Model<'a> {
         let s = &self.inst.servers()[j];
         let sharing = load + s.busy_users;
         let rate_bps = uplink_rate_bps(s, self.signal_w(i, j), sharing, interference_w);
-        let share = self.compute_share(j, load);
         Delay {
             comm_s: u.prompt_bits / rate_bps,
-            comp_s: self.edge_work[i] * s.variants[v].work_multiplier / share,
+            comp_s: self.edge_compute_s(i, j, v, load),
             local_s: 0.0,
         }
+    }
+
+    /// The server compute part of [`Model::edge_delay`] (`comp_s`), which does not
+    /// depend on the interference: O(1), no logarithm.
+    #[must_use]
+    pub fn edge_compute_s(&self, i: usize, j: usize, v: usize, load: usize) -> f64 {
+        let s = &self.inst.servers()[j];
+        self.edge_work[i] * s.variants[v].work_multiplier / self.compute_share(j, load)
     }
 
     /// What user `i`'s query takes on option `c`: the bits it uploads (0 when local)
@@ -693,6 +700,32 @@ impl<'m, 'a> State<'m, 'a> {
     #[must_use]
     pub fn cost_if(&self, i: usize, c: Choice) -> f64 {
         self.model.cost(i, c, self.delay_if(i, c))
+    }
+
+    /// A lower bound on [`State::cost_if`] without its communication delay (which is
+    /// positive): exact for a local option, the compute part only on a server. O(1),
+    /// no logarithm.
+    #[must_use]
+    pub fn cost_floor_if(&self, i: usize, c: Choice) -> f64 {
+        match c.server {
+            None => self.cost_if(i, c),
+            Some(j) => {
+                let load = if self.choice[i].server == Some(j) {
+                    self.load[j]
+                } else {
+                    self.load[j] + 1
+                };
+                let comp_s = self.model.edge_compute_s(i, j, c.variant, load);
+                self.model.cost(
+                    i,
+                    c,
+                    Delay {
+                        comp_s,
+                        ..Delay::default()
+                    },
+                )
+            }
+        }
     }
 
     /// User `i`'s current cost.

@@ -190,6 +190,39 @@ impl<'m, 'a> DeltaState<'m, 'a> {
     /// # Panics
     /// When `out` is shorter than `options`.
     pub fn deltas(&mut self, i: usize, options: &[Choice], out: &mut [f64]) {
+        self.deltas_below(i, options, out, f64::NEG_INFINITY);
+    }
+
+    /// [`DeltaState::deltas`] for a caller that only needs the deltas below
+    /// `threshold`: an option's `out` is its exact delta when that delta is below
+    /// `threshold`, and otherwise either its exact delta or a lower bound on it that
+    /// is itself at or above `threshold`. So the options below `threshold`, and their
+    /// order, are the same as with [`DeltaState::deltas`], and a local search that
+    /// only takes moves below a negative threshold takes the same moves.
+    ///
+    /// What it saves, with interference on (without it every price is O(1) or
+    /// O(n_b) already and nothing is bounded): each bound drops a sum over other
+    /// users, using only that a communication delay is positive, falls with less
+    /// interference and that compute only slows with more load.
+    /// - To the device from server a: exact at a in O(1) (a's interference does not
+    ///   change), and every other server's users gain at most their communication
+    ///   delay (their interference falls): O(M) instead of O(N).
+    /// - From server a to server b: i's own cost at least its compute part; at a at
+    ///   most the O(1) load relief (a's interference rises); at b at most its users'
+    ///   communication delay (load up, interference down): O(1) instead of
+    ///   O(n_a + n_b) and a logarithm. When that does not decide, i's exact cost and
+    ///   a's exact change with the same bound at b: O(n_a).
+    /// - Off the device: it only harms the others, so i's compute-only cost plus the
+    ///   O(1) load change at b bounds each server option; when every one reaches the
+    ///   threshold the O(N) sum of the interference it brings is skipped.
+    ///
+    /// A bound counts as reaching `threshold` only with a margin of `1e-9` of the
+    /// costs involved, for rounding; a property test (`deltas_below_agrees_with_deltas`)
+    /// checks the promise against [`DeltaState::deltas`].
+    ///
+    /// # Panics
+    /// When `out` is shorter than `options`.
+    pub fn deltas_below(&mut self, i: usize, options: &[Choice], out: &mut [f64], threshold: f64) {
         assert!(out.len() >= options.len(), "one output per option");
         self.refresh();
         let model = self.state.model;
@@ -199,9 +232,38 @@ impl<'m, 'a> DeltaState<'m, 'a> {
         let cur = self.state.choice[i];
         let own_now = self.cost[i];
         let load = &self.state.load;
+        // Bounds (see above) only where they save an O(N) or O(n_b) sum, with a
+        // rounding margin relative to the costs involved.
+        let prune = interference && threshold > f64::NEG_INFINITY;
+        let margin = 1e-9
+            * (own_now.abs()
+                + self.sum_comm.iter().sum::<f64>()
+                + self.sum_comp.iter().sum::<f64>());
+        let reaches = |lb: f64| lb - margin >= threshold;
         match cur.server {
             None => {
-                // Leaving the device: i starts interfering at every server but its own.
+                // Leaving the device only harms the others (more load at b, more
+                // interference everywhere else): i's compute-only cost plus the O(1)
+                // load term at b bounds each server option from below.
+                if prune {
+                    let lbs = |c: Choice, this: &Self| match c.server {
+                        None => this.state.cost_if(i, c) - own_now,
+                        Some(b) => {
+                            this.state.cost_floor_if(i, c) - own_now
+                                + this.others(b, i, load[b] + 1, None)
+                        }
+                    };
+                    if options
+                        .iter()
+                        .all(|&c| c.server.is_none() || reaches(lbs(c, self)))
+                    {
+                        for (o, &c) in out.iter_mut().zip(options) {
+                            *o = lbs(c, self);
+                        }
+                        return;
+                    }
+                }
+                // i starts interfering at every server but its own.
                 let mut sum_t = 0.0;
                 #[allow(clippy::needless_range_loop)] // l indexes load, scratch and others()
                 for l in 0..m {
@@ -227,10 +289,23 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                 let mut leave_to_local = None;
                 let mut leave_to_server = None;
                 for (o, &c) in out.iter_mut().zip(options) {
-                    let own = self.state.cost_if(i, c) - own_now;
                     *o = match c.server {
-                        Some(b) if b == a => own,
+                        Some(b) if b == a => self.state.cost_if(i, c) - own_now,
                         None => {
+                            let own = self.state.cost_if(i, c) - own_now;
+                            if prune {
+                                // The relief at a is exact in O(1) (its interference is
+                                // unchanged); elsewhere it is at most the users'
+                                // communication delay.
+                                let at_a = self.others(a, i, load[a] - 1, None);
+                                let elsewhere: f64 =
+                                    (0..m).filter(|&l| l != a).map(|l| self.sum_comm[l]).sum();
+                                let lb = own + at_a - elsewhere;
+                                if reaches(lb) {
+                                    *o = lb;
+                                    continue;
+                                }
+                            }
                             let t = *leave_to_local.get_or_insert_with(|| {
                                 let mut t = self.others(a, i, load[a] - 1, None);
                                 if interference {
@@ -243,9 +318,30 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                             own + t
                         }
                         Some(b) => {
+                            if prune {
+                                // At a the interference rises (only harm beyond the
+                                // O(1) load term); at b the load grows (compute only
+                                // slows) and the interference falls: b's users gain at
+                                // most their communication delay.
+                                let lb = self.state.cost_floor_if(i, c) - own_now
+                                    + self.others(a, i, load[a] - 1, None)
+                                    - self.sum_comm[b];
+                                if reaches(lb) {
+                                    *o = lb;
+                                    continue;
+                                }
+                            }
+                            let own = self.state.cost_if(i, c) - own_now;
                             let t = *leave_to_server.get_or_insert_with(|| {
                                 self.others(a, i, load[a] - 1, self.shifted(a, x(a)))
                             });
+                            if prune {
+                                let lb = own + t - self.sum_comm[b];
+                                if reaches(lb) {
+                                    *o = lb;
+                                    continue;
+                                }
+                            }
                             own + t + self.others(b, i, load[b] + 1, self.shifted(b, -x(b)))
                         }
                     };

@@ -19,10 +19,18 @@
 //!   `k` users (uniform in `2..=destroy`) to uniformly drawn allowed options, descend
 //!   again (swap pass restricted to pairs with a perturbed user), keep the result
 //!   when it beats the best by more than `1e-10` of it.
-//! - **Stopping rule**: `stall_rounds` perturbation rounds in a row without a better
-//!   assignment ([`Status::Converged`]), `max_rounds` rounds
-//!   ([`Status::IterationLimit`]), or the time limit ([`Status::TimeLimit`]; the
-//!   solver's `Limits::time_limit` when given, else `time_budget`).
+//! - **Stopping rule**: `min(stall_rounds, stall_rounds_per_user * N)` perturbation
+//!   rounds in a row without a better assignment ([`Status::Converged`]; 300 and 4
+//!   by default, so 40 rounds at N = 10 and 300 from N = 75), `max_rounds` rounds or
+//!   `max_evaluations` move prices ([`Status::IterationLimit`]; the work limit, 5e7 by
+//!   default, about 5 s at N = 10,000, M = 50, and never reached at the library's
+//!   sizes), or the time limit ([`Status::TimeLimit`]; the solver's
+//!   `Limits::time_limit` when given, else `time_budget`). All but the time limit
+//!   are machine-independent.
+//! - **Pricing**: the descent only needs the moves that improve, so it asks
+//!   [`DeltaState::deltas_below`], which bounds the O(N) moves to and from the
+//!   device (with interference) in O(M) and prices them exactly only when the bound
+//!   does not already rule them out: the same moves as exact pricing, faster.
 //!
 //! Every move keeps (P) feasible ([`crate::model::State::allows`]: users forced by
 //! tau never go local, full servers admit no newcomer; a swap keeps every load).
@@ -50,15 +58,24 @@ pub const MIN_IMPROVEMENT: f64 = 1e-10;
 /// Options of the local search.
 ///
 /// # Default
-/// At most 20,000 perturbation rounds, stop after 300 in a row without improvement,
-/// perturb up to `destroy = 0` (automatic: `clamp(N / 8, 4, 24)`, at most N) users, swaps on for
-/// N <= 400, time budget 1 s.
+/// At most 20,000 perturbation rounds and 5e7 move prices, stop after
+/// `min(300, 4 N)` rounds in a row without improvement, perturb up to `destroy = 0`
+/// (automatic: `clamp(N / 8, 4, 24)`, at most N) users, swaps on for N <= 400, no
+/// time budget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalSearchOptions {
     /// Most perturbation rounds.
     pub max_rounds: u64,
-    /// Rounds in a row without a better assignment before stopping.
+    /// Most move prices (relocation options priced plus swaps priced; the
+    /// `evaluations` counter), checked between sweeps and rounds: a work limit that
+    /// keeps large instances to seconds and, unlike a time limit, gives the same
+    /// answer on every machine.
+    pub max_evaluations: u64,
+    /// Rounds in a row without a better assignment before stopping ...
     pub stall_rounds: u64,
+    /// ... but at most this many per user (0: no such cap), so that small instances
+    /// (a decision epoch of ten queries) do not pay the 300 rounds of large ones.
+    pub stall_rounds_per_user: u64,
     /// Most users one perturbation moves (0: automatic).
     pub destroy: usize,
     /// Swap moves only when N is at most this (a swap pass is O(N^2) moves).
@@ -71,7 +88,9 @@ impl Default for LocalSearchOptions {
     fn default() -> Self {
         LocalSearchOptions {
             max_rounds: 20_000,
+            max_evaluations: 50_000_000,
             stall_rounds: 300,
+            stall_rounds_per_user: 4,
             destroy: 0,
             swap_max_users: 400,
             time_budget: None,
@@ -128,6 +147,17 @@ impl Search<'_> {
         self.limit.is_some_and(|t| self.start.elapsed() >= t)
     }
 
+    /// Why the search must stop now, if it must: the time limit or the work limit.
+    fn limit_reached(&self) -> Option<Status> {
+        if self.timed_out() {
+            Some(Status::TimeLimit)
+        } else if self.evaluations >= self.opts.max_evaluations {
+            Some(Status::IterationLimit)
+        } else {
+            None
+        }
+    }
+
     fn eps(ds: &mut DeltaState<'_, '_>) -> f64 {
         (ds.objective().abs() * MIN_IMPROVEMENT).max(f64::MIN_POSITIVE)
     }
@@ -139,7 +169,7 @@ impl Search<'_> {
         self.diag.sweeps += 1;
         let eps = Self::eps(ds);
         for i in 0..n {
-            ds.deltas(i, &self.options, row);
+            ds.deltas_below(i, &self.options, row, -eps);
             self.evaluations += self.options.len() as u64;
             let mut best: Option<(Choice, f64)> = None;
             for (&c, &d) in self.options.iter().zip(row.iter()) {
@@ -200,11 +230,11 @@ impl Search<'_> {
         let mut swap_users = firsts.to_vec();
         loop {
             while self.sweep(ds, &mut row) {
-                if self.timed_out() {
+                if self.limit_reached().is_some() {
                     return;
                 }
             }
-            if !self.swaps || self.timed_out() {
+            if !self.swaps || self.limit_reached().is_some() {
                 return;
             }
             let mut touched = Vec::new();
@@ -275,13 +305,14 @@ fn improve_from(
     }
     .min(n);
     let mut stall = 0;
+    let stall_limit = stall_limit(opts, n);
     let mut status = Status::Converged;
     loop {
-        if search.timed_out() {
-            status = Status::TimeLimit;
+        if let Some(why) = search.limit_reached() {
+            status = why;
             break;
         }
-        if stall >= search.opts.stall_rounds || destroy == 0 {
+        if stall >= stall_limit || destroy == 0 {
             break;
         }
         if search.diag.rounds >= search.opts.max_rounds {
@@ -339,6 +370,17 @@ fn improve_from(
     })
 }
 
+/// Rounds in a row without improvement after which a search of `n` users stops:
+/// `min(stall_rounds, stall_rounds_per_user * n)` (at least 1).
+#[must_use]
+pub fn stall_limit(opts: &LocalSearchOptions, n: usize) -> u64 {
+    let per_user = match opts.stall_rounds_per_user {
+        0 => u64::MAX,
+        k => k.saturating_mul(n as u64),
+    };
+    opts.stall_rounds.min(per_user).max(1)
+}
+
 /// The constructive heuristics the solver starts from, in order (ties keep the first).
 pub const STARTS: [&str; 5] = [
     "goa-marginal",
@@ -351,6 +393,10 @@ pub const STARTS: [&str; 5] = [
 /// Above this many users with interference on, `goa-marginal` (O(N^3)) and
 /// `best-response` are skipped as starts.
 pub const MAX_USERS_SLOW_STARTS: usize = 1000;
+
+/// Rounds of the `best-response` start (its dynamics converge in a few rounds when
+/// they converge at all: 8 at N = 10,000, M = 50).
+pub const START_BEST_RESPONSE_ROUNDS: u64 = 100;
 
 /// The best feasible start among [`STARTS`] and its name.
 ///
@@ -368,7 +414,20 @@ pub fn best_start(inst: &Instance, limits: &Limits) -> Result<(Assignment, &'sta
         if slow && inst.interference() && inst.n_users() > MAX_USERS_SLOW_STARTS {
             continue;
         }
-        let Ok(out) = super::by_name(name)?.solve(inst, &sub) else {
+        let solver: Box<dyn Solver> = if name == "best-response" {
+            // A start needs a good profile, not a certified equilibrium: the dynamics
+            // that cycle (interference makes the game lose its potential) stop at
+            // START_BEST_RESPONSE_ROUNDS instead of the solver's 1,000.
+            Box::new(super::best_response::BestResponse {
+                params: super::best_response::Params {
+                    max_rounds: START_BEST_RESPONSE_ROUNDS,
+                    ..super::best_response::Params::default()
+                },
+            })
+        } else {
+            super::by_name(name)?
+        };
+        let Ok(out) = solver.solve(inst, &sub) else {
             continue;
         };
         if out.evaluation().feasible() && best.as_ref().is_none_or(|b| out.objective() < b.1) {
