@@ -80,6 +80,10 @@ pub struct LocalSearchOptions {
     pub destroy: usize,
     /// Swap moves only when N is at most this (a swap pass is O(N^2) moves).
     pub swap_max_users: usize,
+    /// Price relocations with [`DeltaState::deltas_below`] (bounds first; the same
+    /// moves) rather than [`DeltaState::deltas`] (every price exact): on by default,
+    /// off only to measure what the bounds save.
+    pub bounded_pricing: bool,
     /// Time budget when `Limits::time_limit` is not given.
     pub time_budget: Option<Duration>,
 }
@@ -93,6 +97,7 @@ impl Default for LocalSearchOptions {
             stall_rounds_per_user: 4,
             destroy: 0,
             swap_max_users: 400,
+            bounded_pricing: true,
             time_budget: None,
         }
     }
@@ -169,7 +174,11 @@ impl Search<'_> {
         self.diag.sweeps += 1;
         let eps = Self::eps(ds);
         for i in 0..n {
-            ds.deltas_below(i, &self.options, row, -eps);
+            if self.opts.bounded_pricing {
+                ds.deltas_below(i, &self.options, row, -eps);
+            } else {
+                ds.deltas(i, &self.options, row);
+            }
             self.evaluations += self.options.len() as u64;
             let mut best: Option<(Choice, f64)> = None;
             for (&c, &d) in self.options.iter().zip(row.iter()) {
