@@ -60,7 +60,13 @@ fn run(s: &LocalSearch, insts: &[Instance], seed: u64) -> (f64, f64, f64) {
     for inst in insts {
         let t = Instant::now();
         let out = s
-            .solve(inst, &Limits { seed, ..Limits::default() })
+            .solve(
+                inst,
+                &Limits {
+                    seed,
+                    ..Limits::default()
+                },
+            )
             .expect("local-search solves every generated instance");
         secs += t.elapsed().as_secs_f64();
         obj += out.objective();

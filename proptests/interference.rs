@@ -1,6 +1,7 @@
 //! The interference-aware bound of `mip` (issue 11): on random instances with
-//! interference it never exceeds the exhaustive optimum, its proofs are right, and
-//! refining the breakpoints never lowers it.
+//! interference it never exceeds the exhaustive optimum, nor does the LP bound of
+//! the optimum's count, its proofs are right, and refining the breakpoints never
+//! lowers it.
 
 use llm_offload::solver::approx_eq;
 use llm_offload::solvers::exhaustive::Exhaustive;
@@ -21,6 +22,23 @@ fn not_above(bound: f64, optimum: f64) -> bool {
 
 proptest! {
     #![proptest_config(config(48))]
+
+    /// The LP pass's bound of a count never exceeds the best assignment offloading
+    /// that many users: checked at the optimum's count (and, as every count's bound
+    /// is at least the least one, the least over counts bounds the optimum).
+    #[test]
+    fn count_lp_never_exceeds_the_optimum_of_its_count(
+        inst in instances(Shape::tiny(8, 3).interference(true)),
+        variants in instances(Shape::tiny(5, 2).interference(true).with_variants()),
+    ) {
+        for inst in [inst, variants] {
+            let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
+            let t = exact.assignment().offloaded();
+            let lp = interference::count_lp_bound(&inst, t).map_err(fail)?;
+            let lp = lp.ok_or_else(|| fail("HiGHS proved no LP bound"))?;
+            prop_assert!(not_above(lp, exact.objective()), "count {} LP {} above the optimum {}", t, lp, exact.objective());
+        }
+    }
 
     #[test]
     fn bound_never_exceeds_exhaustive_and_proofs_are_right(

@@ -107,6 +107,9 @@ pub struct HighsOptions {
     /// inside its RENS sub-MIPs) can run for minutes on the dense interference rows
     /// without looking at the time limit.
     pub presolve_off: bool,
+    /// Every column continuous in [0, 1]: the LP relaxation, whose optimum
+    /// (`Solved::objective`) bounds the MIP's from below.
+    pub relaxation: bool,
 }
 
 /// Solves a formulation with HiGHS (under [`highs_lock`]): relative and absolute gap
@@ -147,7 +150,7 @@ pub fn run_highs_with(
     let mut pv = ProblemVariables::new();
     let cols: Vec<good_lp::Variable> = (0..f.vars.len())
         .map(|c| {
-            pv.add(if f.is_integer(c) {
+            pv.add(if f.is_integer(c) && !options.relaxation {
                 variable().binary()
             } else {
                 variable().min(0).max(1)

@@ -776,6 +776,91 @@ pub fn solve(inst: &Instance, limits: &Limits, start: Instant, params: &Params) 
 /// `(F - k)^+` smallest forced ones and then the smallest of all the others.
 /// `forced` and `free` are the `P_l G_lj` of the forced and the other users, each
 /// sorted increasing. `None` when `t < k` or `t - k` users cannot be found.
+/// Per server, the interference `P_l G_lj` of the users who must offload and of the
+/// others, each sorted ascending (what [`least_at`] sums from).
+fn sorted_interference(inst: &Instance, model: &Model) -> Vec<(Vec<f64>, Vec<f64>)> {
+    (0..inst.n_servers())
+        .map(|j| {
+            let (mut f, mut o): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+            for l in 0..inst.n_users() {
+                let w = model.interference_w(l, j);
+                if inst.is_forced(l) {
+                    f.push(w);
+                } else {
+                    o.push(w);
+                }
+            }
+            f.sort_by(f64::total_cmp);
+            o.sort_by(f64::total_cmp);
+            (f, o)
+        })
+        .collect()
+}
+
+/// The LP relaxation of count `t`'s MIP (every column continuous): a lower bound on
+/// every assignment offloading `t` users. `Some(f64::INFINITY)` when no assignment
+/// can (no columns, or the LP is infeasible), `None` when HiGHS ends otherwise
+/// (time limit); with the simplex iterations.
+#[allow(clippy::too_many_arguments)]
+fn count_lp(
+    inst: &Instance,
+    model: &Model,
+    servers: &[Server],
+    sorted: &[(Vec<f64>, Vec<f64>)],
+    t: usize,
+    limits: &Limits,
+    start: Instant,
+) -> Result<(Option<f64>, u64)> {
+    let shape = Shape {
+        count: Some(Count { t, sorted }),
+        buckets: false,
+        binary_edges: false,
+    };
+    let Some(Built { f, .. }) = build_with(inst, model, servers, shape)? else {
+        return Ok((Some(f64::INFINITY), 0));
+    };
+    let solved = run_highs_with(
+        &f,
+        limits,
+        start,
+        None,
+        &HighsOptions {
+            relaxation: true,
+            ..HighsOptions::default()
+        },
+    )?;
+    let v = match solved.status {
+        HighsModelStatus::Optimal if solved.objective.is_finite() => Some(solved.objective),
+        HighsModelStatus::Infeasible => Some(f64::INFINITY),
+        _ => None,
+    };
+    Ok((v, solved.iterations))
+}
+
+/// The LP bound of count `t` ([`solve_by_count`]'s LP pass) on its own, without the
+/// interference-free floor: for tests (it must not exceed the best assignment that
+/// offloads `t` users). `None` when HiGHS proves nothing.
+///
+/// # Errors
+/// As [`solve`].
+pub fn count_lp_bound(inst: &Instance, t: usize) -> Result<Option<f64>> {
+    let model = Model::new(inst);
+    let Some(servers) = servers_of(inst, &model, None) else {
+        return Ok(None);
+    };
+    let sorted = sorted_interference(inst, &model);
+    Ok(count_lp(
+        inst,
+        &model,
+        &servers,
+        &sorted,
+        t,
+        &Limits::default(),
+        Instant::now(),
+    )?
+    .0)
+}
+
 fn least_at(forced: &[f64], free: &[f64], k: usize, t: usize) -> Option<f64> {
     let outside = t.checked_sub(k)?;
     let must = forced.len().saturating_sub(k);
@@ -805,10 +890,12 @@ fn least_at(forced: &[f64], free: &[f64], k: usize, t: usize) -> Option<f64> {
 /// each `t` the MIP with costs at `I_lo(j, k, t)` bounds all of them from below, so
 /// the least of these bounds over `t` bounds (P). Counts are taken nearest the
 /// incumbent's first; each MIP is cut off at the incumbent (a count whose MIP has no
-/// solution below it cannot improve on it, and is bounded by it); a count the time
-/// limit leaves unsolved is bounded by the interference-free relaxation, solved
-/// first. Every MIP's answer is evaluated, improved by [`relocate`] and offered as
-/// incumbent.
+/// solution below it cannot improve on it, and is bounded by it). An LP pass first
+/// solves every count's LP relaxation: a count whose LP reaches the incumbent is
+/// closed without its MIP, and a count the time limit leaves without its MIP keeps
+/// its LP bound (or the interference-free relaxation, solved first, which is also the
+/// floor of every count). Every MIP's answer is evaluated, improved by [`relocate`]
+/// and offered as incumbent.
 ///
 /// # Errors
 /// As [`solve`].
@@ -826,22 +913,7 @@ pub fn solve_by_count(
     let Some(servers) = servers_of(inst, &model, deadline) else {
         return Ok(stopped_early(best, best_obj, first_source, first_obj));
     };
-    let sorted: Vec<(Vec<f64>, Vec<f64>)> = (0..m)
-        .map(|j| {
-            let (mut f, mut o): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
-            for l in 0..n {
-                let w = model.interference_w(l, j);
-                if inst.is_forced(l) {
-                    f.push(w);
-                } else {
-                    o.push(w);
-                }
-            }
-            f.sort_by(f64::total_cmp);
-            o.sort_by(f64::total_cmp);
-            (f, o)
-        })
-        .collect();
+    let sorted = sorted_interference(inst, &model);
     let mut iterations = 0;
     // The interference-free relaxation: the bound of every count left unsolved.
     let relax = {
@@ -879,16 +951,56 @@ pub fn solve_by_count(
     let mut status = Status::Completed;
     let mut stopped = "proven";
     let options = HighsOptions::default();
-    // The bound so far: the least over counts (the relaxation for those not solved),
+    // The LP pass: each count's LP relaxation (milliseconds each) bounds the count
+    // from below, better than the interference-free relaxation, and closes the
+    // counts whose LP already reaches the incumbent without their MIP. A count the
+    // time limit leaves without its MIP keeps its LP bound (or the relaxation, when
+    // the limit came before its LP).
+    let mut lp_of: Vec<f64> = vec![relax; cap + 1];
+    let mut lp_closed = 0usize;
+    for &t in &counts {
+        if timed_out(limits, start) {
+            break;
+        }
+        let (lp, its) = count_lp(inst, &model, &servers, &sorted, t, limits, start)?;
+        iterations += its;
+        match lp {
+            Some(v) => lp_of[t] = v.max(relax),
+            None => continue,
+        }
+        if lp_of[t] >= best_obj || approx_eq(lp_of[t], best_obj) {
+            bound_of[t] = Some(lp_of[t]);
+            lp_closed += 1;
+        }
+    }
+    if params.progress {
+        eprintln!(
+            "mip: {} LP pass: {} of {} counts closed by their LP; bound {:.9}, {:.1} s",
+            inst.name(),
+            lp_closed,
+            counts.len(),
+            counts
+                .iter()
+                .map(|&u| bound_of[u].unwrap_or(lp_of[u]))
+                .fold(f64::INFINITY, f64::min)
+                .min(best_obj),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    // The bound so far: the least over counts (the LP, or the relaxation, for those
+    // without a MIP),
     // capped at the incumbent.
     let overall = |bound_of: &[Option<f64>], best_obj: f64| {
         counts
             .iter()
-            .map(|&u| bound_of[u].unwrap_or(relax))
+            .map(|&u| bound_of[u].unwrap_or(lp_of[u]))
             .fold(f64::INFINITY, f64::min)
             .min(best_obj)
     };
     for &t in &counts {
+        if bound_of[t].is_some() {
+            continue;
+        }
         if timed_out(limits, start) {
             status = Status::TimeLimit;
             stopped = "time limit";
@@ -918,10 +1030,11 @@ pub fn solve_by_count(
             },
         )?;
         iterations += solved.iterations;
+        let floor = lp_of[t];
         let b = match solved.status {
-            HighsModelStatus::Optimal => solved.dual_bound.unwrap_or(relax).max(relax),
+            HighsModelStatus::Optimal => solved.dual_bound.unwrap_or(floor).max(floor),
             HighsModelStatus::Infeasible | HighsModelStatus::ObjectiveBound => cutoff,
-            HighsModelStatus::ReachedTimeLimit => solved.dual_bound.unwrap_or(relax).max(relax),
+            HighsModelStatus::ReachedTimeLimit => solved.dual_bound.unwrap_or(floor).max(floor),
             other => {
                 return Err(Error::SolverFailed {
                     solver: NAME,
@@ -1037,6 +1150,7 @@ pub fn solve_by_count(
                 primal_feasibility_tolerance: Some(1e-9),
                 cutoff: Some(cutoff),
                 presolve_off: true,
+                ..HighsOptions::default()
             },
         )?;
         iterations += solved.iterations;
@@ -1163,6 +1277,7 @@ pub fn solve_by_buckets(
         primal_feasibility_tolerance: Some(1e-9),
         cutoff: None,
         presolve_off: true,
+        ..HighsOptions::default()
     };
     for _ in 0..params.max_rounds {
         if timed_out(limits, start) {
@@ -1316,6 +1431,7 @@ pub fn bound_with_breakpoints(inst: &Instance, fractions: &[Vec<f64>]) -> Result
         primal_feasibility_tolerance: Some(1e-9),
         cutoff: None,
         presolve_off: true,
+        ..HighsOptions::default()
     };
     let solved = run_highs_with(&built.f, &Limits::default(), Instant::now(), None, &options)?;
     Ok(solved.dual_bound)
