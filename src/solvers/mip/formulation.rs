@@ -476,21 +476,8 @@ pub fn formulate_until(
         }
     }
     let mut user_rows = Vec::with_capacity(n);
-    for (i, mut terms) in user_terms.into_iter().enumerate() {
-        if terms.is_empty() {
-            return Err(Error::Infeasible(format!(
-                "user {i} must offload (uncertainty {} > tau = {}) but no server can take it",
-                inst.alpha(i),
-                inst.tau()
-            )));
-        }
-        terms.sort_unstable_by_key(|t| t.0);
-        user_rows.push(Row {
-            kind: RowKind::User(i),
-            terms,
-            sense: Sense::Eq,
-            rhs: 1.0,
-        });
+    for (i, terms) in user_terms.into_iter().enumerate() {
+        user_rows.push(user_row(inst, i, terms)?);
     }
     user_rows.extend(rows);
     user_rows.extend(links);
@@ -704,4 +691,26 @@ pub fn round(f: &Formulation, values: &[f64], n_users: usize) -> Result<Assignme
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Assignment(choices))
+}
+
+/// User `i`'s assignment row, `sum of its columns = 1` (columns in index order).
+///
+/// # Errors
+/// [`Error::Infeasible`] when no column is left for it (a user that must offload,
+/// and no server can take it).
+pub(super) fn user_row(inst: &Instance, i: usize, mut terms: Vec<(usize, f64)>) -> Result<Row> {
+    if terms.is_empty() {
+        return Err(Error::Infeasible(format!(
+            "user {i} must offload (uncertainty {} > tau = {}) but no server can take it",
+            inst.alpha(i),
+            inst.tau()
+        )));
+    }
+    terms.sort_unstable_by_key(|t| t.0);
+    Ok(Row {
+        kind: RowKind::User(i),
+        terms,
+        sense: Sense::Eq,
+        rhs: 1.0,
+    })
 }

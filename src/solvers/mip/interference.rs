@@ -664,24 +664,12 @@ fn build_with(
         });
     }
     let mut all_rows = Vec::with_capacity(n + rows.len());
-    for (i, mut terms) in user_terms.into_iter().enumerate() {
+    for (i, terms) in user_terms.into_iter().enumerate() {
         if terms.is_empty() && count.is_some() {
+            // No column at this count (not the instance's fault): no bound from it.
             return Ok(None);
         }
-        if terms.is_empty() {
-            return Err(Error::Infeasible(format!(
-                "user {i} must offload (uncertainty {} > tau = {}) but no server can take it",
-                inst.alpha(i),
-                inst.tau()
-            )));
-        }
-        terms.sort_unstable_by_key(|t| t.0);
-        all_rows.push(Row {
-            kind: RowKind::User(i),
-            terms,
-            sense: Sense::Eq,
-            rhs: 1.0,
-        });
+        all_rows.push(super::formulation::user_row(inst, i, terms)?);
     }
     all_rows.extend(rows);
     Ok(Some(Built {
@@ -1199,7 +1187,7 @@ pub fn solve_by_count(
                 inst.name(),
                 t,
                 breaks_of[t].iter().map(Vec::len).sum::<usize>(),
-                bound_of[t].unwrap_or(relax),
+                bound_of[t].unwrap_or(lp_of[t]),
                 now,
                 best_obj,
                 100.0 * (best_obj - now) / best_obj.abs().max(1e-300),
