@@ -235,10 +235,12 @@ impl<'m, 'a> DeltaState<'m, 'a> {
         // Bounds (see above) only where they save an O(N) or O(n_b) sum, with a
         // rounding margin relative to the costs involved.
         let prune = interference && threshold > f64::NEG_INFINITY;
-        let margin = 1e-9
-            * (own_now.abs()
-                + self.sum_comm.iter().sum::<f64>()
-                + self.sum_comp.iter().sum::<f64>());
+        let total_comm: f64 = self.sum_comm.iter().sum();
+        let margin = if prune {
+            1e-9 * (own_now.abs() + total_comm + self.sum_comp.iter().sum::<f64>())
+        } else {
+            0.0
+        };
         let reaches = |lb: f64| lb - margin >= threshold;
         match cur.server {
             None => {
@@ -286,6 +288,8 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                 }
             }
             Some(a) => {
+                // The others at a with i gone, a's interference unchanged: O(1).
+                let at_a = self.others(a, i, load[a] - 1, None);
                 let mut leave_to_local = None;
                 let mut leave_to_server = None;
                 for (o, &c) in out.iter_mut().zip(options) {
@@ -294,20 +298,16 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                         None => {
                             let own = self.state.cost_if(i, c) - own_now;
                             if prune {
-                                // The relief at a is exact in O(1) (its interference is
-                                // unchanged); elsewhere it is at most the users'
-                                // communication delay.
-                                let at_a = self.others(a, i, load[a] - 1, None);
-                                let elsewhere: f64 =
-                                    (0..m).filter(|&l| l != a).map(|l| self.sum_comm[l]).sum();
-                                let lb = own + at_a - elsewhere;
+                                // The relief at a is exact (`at_a`); elsewhere it is at
+                                // most the users' communication delay.
+                                let lb = own + at_a - (total_comm - self.sum_comm[a]);
                                 if reaches(lb) {
                                     *o = lb;
                                     continue;
                                 }
                             }
                             let t = *leave_to_local.get_or_insert_with(|| {
-                                let mut t = self.others(a, i, load[a] - 1, None);
+                                let mut t = at_a;
                                 if interference {
                                     for l in (0..m).filter(|&l| l != a) {
                                         t += self.others(l, i, load[l], self.shifted(l, -x(l)));
@@ -323,8 +323,7 @@ impl<'m, 'a> DeltaState<'m, 'a> {
                                 // O(1) load term); at b the load grows (compute only
                                 // slows) and the interference falls: b's users gain at
                                 // most their communication delay.
-                                let lb = self.state.cost_floor_if(i, c) - own_now
-                                    + self.others(a, i, load[a] - 1, None)
+                                let lb = self.state.cost_floor_if(i, c) - own_now + at_a
                                     - self.sum_comm[b];
                                 if reaches(lb) {
                                     *o = lb;

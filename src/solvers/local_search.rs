@@ -148,13 +148,9 @@ struct Search<'o> {
 }
 
 impl Search<'_> {
-    fn timed_out(&self) -> bool {
-        self.limit.is_some_and(|t| self.start.elapsed() >= t)
-    }
-
     /// Why the search must stop now, if it must: the time limit or the work limit.
     fn limit_reached(&self) -> Option<Status> {
-        if self.timed_out() {
+        if self.limit.is_some_and(|t| self.start.elapsed() >= t) {
             Some(Status::TimeLimit)
         } else if self.evaluations >= self.opts.max_evaluations {
             Some(Status::IterationLimit)

@@ -789,7 +789,6 @@ fn sorted_interference(inst: &Instance, model: &Model) -> Vec<(Vec<f64>, Vec<f64
 /// every assignment offloading `t` users. `Some(f64::INFINITY)` when no assignment
 /// can (no columns, or the LP is infeasible), `None` when HiGHS ends otherwise
 /// (time limit); with the simplex iterations.
-#[allow(clippy::too_many_arguments)]
 fn count_lp(
     inst: &Instance,
     model: &Model,
@@ -961,20 +960,6 @@ pub fn solve_by_count(
             lp_closed += 1;
         }
     }
-    if params.progress {
-        eprintln!(
-            "mip: {} LP pass: {} of {} counts closed by their LP; bound {:.9}, {:.1} s",
-            inst.name(),
-            lp_closed,
-            counts.len(),
-            counts
-                .iter()
-                .map(|&u| bound_of[u].unwrap_or(lp_of[u]))
-                .fold(f64::INFINITY, f64::min)
-                .min(best_obj),
-            start.elapsed().as_secs_f64()
-        );
-    }
     // The bound so far: the least over counts (the LP, or the relaxation, for those
     // without a MIP),
     // capped at the incumbent.
@@ -985,6 +970,16 @@ pub fn solve_by_count(
             .fold(f64::INFINITY, f64::min)
             .min(best_obj)
     };
+    if params.progress {
+        eprintln!(
+            "mip: {} LP pass: {} of {} counts closed by their LP; bound {:.9}, {:.1} s",
+            inst.name(),
+            lp_closed,
+            counts.len(),
+            overall(&bound_of, best_obj),
+            start.elapsed().as_secs_f64()
+        );
+    }
     for &t in &counts {
         if bound_of[t].is_some() {
             continue;
