@@ -1,10 +1,11 @@
 //! The interference-aware bound of `mip` (issue 11): on random instances with
 //! interference it never exceeds the exhaustive optimum, nor does the LP bound of
 //! the optimum's count, its proofs are right, and refining the breakpoints never
-//! lowers it.
+//! lowers it; secant pricing never lowers a bound either.
 
 use llm_offload::solver::approx_eq;
 use llm_offload::solvers::exhaustive::Exhaustive;
+use llm_offload::solvers::mip::interference::Secants;
 use llm_offload::solvers::mip::{interference, Mip};
 use llm_offload::{Limits, Solver, Status};
 use proptest::prelude::*;
@@ -34,9 +35,15 @@ proptest! {
         for inst in [inst, variants] {
             let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
             let t = exact.assignment().offloaded();
-            let lp = interference::count_lp_bound(&inst, t).map_err(fail)?;
-            let lp = lp.ok_or_else(|| fail("HiGHS proved no LP bound"))?;
-            prop_assert!(not_above(lp, exact.objective()), "count {} LP {} above the optimum {}", t, lp, exact.objective());
+            let mut last = f64::NEG_INFINITY;
+            for secants in [Secants::Off, Secants::Least, Secants::PerUser] {
+                let lp = interference::count_lp_bound(&inst, t, secants).map_err(fail)?;
+                let lp = lp.ok_or_else(|| fail("HiGHS proved no LP bound"))?;
+                prop_assert!(not_above(lp, exact.objective()), "count {} LP {} ({:?}) above the optimum {}", t, lp, secants, exact.objective());
+                // Each pricing adds only costs and rows to the one before.
+                prop_assert!(not_above(last, lp), "count {} LP fell to {} with {:?} from {}", t, lp, secants, last);
+                last = lp;
+            }
         }
     }
 
@@ -73,13 +80,26 @@ proptest! {
             .zip(&extra)
             .map(|(c, e)| c.iter().chain(e).copied().collect())
             .collect();
-        let b0 = interference::bound_with_breakpoints(&inst, &[]).map_err(fail)?;
-        let b1 = interference::bound_with_breakpoints(&inst, &coarse).map_err(fail)?;
-        let b2 = interference::bound_with_breakpoints(&inst, &fine).map_err(fail)?;
-        let (b0, b1, b2) = (b0.ok_or_else(|| fail("no bound"))?, b1.ok_or_else(|| fail("no bound"))?, b2.ok_or_else(|| fail("no bound"))?);
-        prop_assert!(not_above(b0, b1), "adding breakpoints lowered the bound: {} -> {}", b0, b1);
-        prop_assert!(not_above(b1, b2), "adding breakpoints lowered the bound: {} -> {}", b1, b2);
-        prop_assert!(not_above(b2, exact.objective()), "bound {} above the optimum {}", b2, exact.objective());
+        let mut off = Vec::new();
+        for secants in [Secants::Off, Secants::PerUser] {
+            let at = |f: &[Vec<f64>]| -> Result<f64, TestCaseError> {
+                interference::bound_with_breakpoints(&inst, f, secants)
+                    .map_err(fail)?
+                    .ok_or_else(|| fail("no bound"))
+            };
+            let (b0, b1, b2) = (at(&[])?, at(&coarse)?, at(&fine)?);
+            prop_assert!(not_above(b0, b1), "adding breakpoints lowered the bound ({:?}): {} -> {}", secants, b0, b1);
+            prop_assert!(not_above(b1, b2), "adding breakpoints lowered the bound ({:?}): {} -> {}", secants, b1, b2);
+            prop_assert!(not_above(b2, exact.objective()), "bound {} ({:?}) above the optimum {}", b2, secants, exact.objective());
+            if secants == Secants::Off {
+                off = vec![b0, b1, b2];
+            } else {
+                // Secants add costs to the same buckets.
+                for (o, b) in off.iter().zip([b0, b1, b2]) {
+                    prop_assert!(not_above(*o, b), "secants lowered a bucketed bound: {} -> {}", o, b);
+                }
+            }
+        }
     }
 
     #[test]

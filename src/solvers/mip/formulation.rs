@@ -96,6 +96,31 @@ pub enum Var {
         /// Load level `k >= 0`.
         load: usize,
     },
+    /// `e_jkq`: the interference at server `server` above the lower end of bucket
+    /// `bucket` of level `load`, as a fraction of that bucket's width (0 unless the
+    /// level is chosen); priced at the least secant slope of the level's users (the
+    /// interference-aware bound of [`super::interference`]). Continuous in [0, 1].
+    Excess {
+        /// The server.
+        server: usize,
+        /// The level.
+        load: usize,
+        /// The bucket.
+        bucket: usize,
+    },
+    /// `u_ijkq`: the product of edge column `z_ijkq` and its level's excess `e_jkq`
+    /// (at most either, and the level's `u` sum to `k e_jkq`), priced at the user's
+    /// own secant slope. Continuous in [0, 1].
+    Share {
+        /// The user.
+        user: usize,
+        /// The server.
+        server: usize,
+        /// The level.
+        load: usize,
+        /// The bucket.
+        bucket: usize,
+    },
 }
 
 impl Var {
@@ -116,11 +141,11 @@ impl Var {
                 variant,
                 ..
             } => Some((user, Choice::edge(server, variant))),
-            Var::Level { .. } => None,
+            Var::Level { .. } | Var::Excess { .. } | Var::Share { .. } => None,
         }
     }
 
-    /// Readable name: `l_i3_v0`, `z_i3_s1_v0_k4`, `y_s1_k4`.
+    /// Readable name: `l_i3_v0`, `z_i3_s1_v0_k4`, `y_s1_k4`, `e_s1_k4_q0`.
     #[must_use]
     pub fn name(&self) -> String {
         match *self {
@@ -132,6 +157,17 @@ impl Var {
                 load,
             } => format!("z_i{user}_s{server}_v{variant}_k{load}"),
             Var::Level { server, load } => format!("y_s{server}_k{load}"),
+            Var::Excess {
+                server,
+                load,
+                bucket,
+            } => format!("e_s{server}_k{load}_q{bucket}"),
+            Var::Share {
+                user,
+                server,
+                load,
+                bucket,
+            } => format!("u_i{user}_s{server}_k{load}_q{bucket}"),
         }
     }
 }
@@ -156,6 +192,15 @@ pub enum RowKind {
     /// most the upper end of the interference bucket its level column names (the
     /// interference-aware bound of [`super::interference`]).
     Interference(usize),
+    /// `share_...`: a share column is at most its level's excess column (its index
+    /// given; `link_...` bounds it by its edge column).
+    Share(usize),
+    /// `product_...`: a share column is at least its edge column plus its excess
+    /// column minus 1 (McCormick; its index given).
+    Product(usize),
+    /// `excess_...`: a level's share columns sum to at least `k` times its excess
+    /// column (its index given).
+    Excess(usize),
     /// `offloaded`: exactly `T` users offload (the bound by offloaded count of
     /// [`super::interference`]).
     Offloaded,
@@ -193,6 +238,9 @@ impl Row {
             RowKind::Load { server, load } => format!("load_s{server}_k{load}"),
             RowKind::Link(c) => format!("link_{}", vars[c].name()),
             RowKind::Interference(j) => format!("interference_s{j}"),
+            RowKind::Share(c) => format!("share_{}", vars[c].name()),
+            RowKind::Product(c) => format!("product_{}", vars[c].name()),
+            RowKind::Excess(c) => format!("excess_{}", vars[c].name()),
             RowKind::Offloaded => "offloaded".to_string(),
         }
     }
@@ -282,6 +330,9 @@ impl Formulation {
                     load,
                 } => a.0[user] == Choice::edge(server, variant) && loads[server] == load,
                 Var::Level { server, load } => loads[server] == load,
+                // Excess columns depend on the interference: 0 here (only the
+                // interference bound has them, and it places its start itself).
+                Var::Excess { .. } | Var::Share { .. } => false,
             };
             if on {
                 values[c] = 1.0;

@@ -87,6 +87,23 @@ pub struct Params {
     /// Edge columns binary in the bucketed MIPs of the refinement (else continuous:
     /// a weaker but cheaper relaxation, refined at its fractional interference).
     pub binary_edges: bool,
+    /// Secant pricing in the count MIPs, their LP pass and the refinement: each level
+    /// also pays the least secant slope of its users' costs times the interference
+    /// above its lower end (docs/exact.md); off, costs are at the lower end only.
+    pub secants: Secants,
+}
+
+/// How the bound prices the interference above a level's (or bucket's) lower end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secants {
+    /// Not at all: every cost at the lower end.
+    Off,
+    /// The sum of the level's `k` least secant slopes times the excess (one column
+    /// per level).
+    Least,
+    /// Each user's own secant slope times the excess (one more column and two rows
+    /// per edge column).
+    PerUser,
 }
 
 /// How [`solve`] bounds the optimum.
@@ -113,6 +130,7 @@ impl Default for Params {
             refine: true,
             refine_max_users: 30,
             binary_edges: true,
+            secants: Secants::PerUser,
         }
     }
 }
@@ -486,6 +504,13 @@ struct Shape<'s> {
     buckets: bool,
     /// Edge columns binary (else continuous: exact at fixed levels without buckets).
     binary_edges: bool,
+    /// Secant pricing: each level (and bucket) also gets an excess column for the
+    /// interference above its lower end, priced at the sum of the `k` least secant
+    /// slopes of its users' costs over the bucket (a valid under-estimator: the cost
+    /// is concave in the interference), and the interference row ties it to the
+    /// columns; with a count the bucket's upper end is also cut at the most
+    /// interference the count allows ([`most_at`]).
+    secants: Secants,
 }
 
 /// The bucketed MIP of the servers' breakpoints (no count, binary edge columns).
@@ -494,6 +519,7 @@ fn build(inst: &Instance, model: &Model, servers: &[Server]) -> Result<Built> {
         count: None,
         buckets: true,
         binary_edges: true,
+        secants: Secants::Off,
     };
     build_with(inst, model, servers, shape)?.ok_or_else(|| unreachable_none(inst))
 }
@@ -522,6 +548,7 @@ fn build_with(
         count,
         buckets: bucketed,
         binary_edges,
+        secants,
     } = shape;
     let mut count_terms = Vec::new();
     let n = inst.n_users();
@@ -543,8 +570,11 @@ fn build_with(
     let mut rows = Vec::new();
     // Edge columns of each server, to write the interference rows afterwards.
     let mut edge_cols: Vec<Vec<(usize, usize)>> = vec![Vec::new(); m];
-    // Level columns of each server with the upper end of their bucket.
+    // Level (and excess) columns of each server with the interference they allow:
+    // a level column the upper end of its bucket, or with an excess column the lower
+    // end, the excess column the bucket's width.
     let mut level_cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m];
+    let mut excess_rows = Vec::new();
     for (j, s) in servers.iter().enumerate() {
         let buckets = if bucketed {
             s.buckets()
@@ -558,19 +588,30 @@ fn build_with(
         level_cols[j].push((y0, s.top));
         let mut level_terms = vec![(y0, 1.0)];
         for ((k, cands), &lo) in s.levels.iter().zip(&s.lowest) {
-            let lo = match count {
-                None => lo,
+            let (lo, most) = match count {
+                None => (lo, s.top),
                 Some(c) => match least_at(&c.sorted[j].0, &c.sorted[j].1, *k, c.t) {
-                    Some(x) => x.max(lo),
+                    Some(x) => (
+                        x.max(lo),
+                        most_at(&c.sorted[j].0, &c.sorted[j].1, *k, c.t).unwrap_or(s.top),
+                    ),
                     None => continue,
                 },
             };
             for (q, &(b_lo, b_hi)) in buckets.iter().enumerate() {
-                if b_hi < lo {
+                // Without secants the bucket keeps its own upper end (as before
+                // secants existed); with them it is cut at the count's most.
+                let hi = if secants == Secants::Off {
+                    b_hi
+                } else {
+                    b_hi.min(most)
+                };
+                if hi < lo {
                     continue;
                 }
                 let at = b_lo.max(lo);
                 let mut cols = Vec::new();
+                let mut slopes = Vec::new();
                 for c in cands {
                     let choice = Choice::edge(j, c.variant);
                     let cost_q = model.cost(
@@ -580,6 +621,14 @@ fn build_with(
                     );
                     if c.keeps(cost_q) {
                         cols.push((c.user, c.variant, cost_q));
+                        if secants != Secants::Off && hi > at {
+                            let cost_hi = model.cost(
+                                c.user,
+                                choice,
+                                model.edge_delay(c.user, j, c.variant, *k, hi),
+                            );
+                            slopes.push(((cost_hi - cost_q) / (hi - at)).max(0.0));
+                        }
                     }
                 }
                 if cols.len() < *k {
@@ -593,10 +642,46 @@ fn build_with(
                 cost.push(0.0);
                 bucket.push(Some((j, q)));
                 level_terms.push((y, 1.0));
-                level_cols[j].push((y, b_hi));
                 count_terms.push((y, *k as f64));
+                // The k least slopes: whichever k users the level holds, their costs
+                // rise at least this fast over the bucket (secants of concave costs).
+                let sigma: f64 = if slopes.len() >= *k {
+                    let mut least = slopes.clone();
+                    least.sort_by(f64::total_cmp);
+                    least[..*k].iter().sum()
+                } else {
+                    0.0
+                };
+                let width = hi - at;
+                let mut excess = None;
+                if sigma > 0.0 && width > 0.0 && (sigma * width).is_finite() {
+                    let e = vars.len();
+                    excess = Some(e);
+                    vars.push(Var::Excess {
+                        server: j,
+                        load: *k,
+                        bucket: q,
+                    });
+                    cost.push(if secants == Secants::Least {
+                        sigma * width
+                    } else {
+                        0.0
+                    });
+                    bucket.push(Some((j, q)));
+                    level_cols[j].push((y, at));
+                    level_cols[j].push((e, width));
+                    excess_rows.push(Row {
+                        kind: RowKind::Link(e),
+                        terms: vec![(e, 1.0), (y, -1.0)],
+                        sense: Sense::Le,
+                        rhs: 0.0,
+                    });
+                } else {
+                    level_cols[j].push((y, hi));
+                }
                 let mut terms = Vec::with_capacity(cols.len() + 1);
-                for (user, variant, c) in cols {
+                let mut shares = Vec::new();
+                for (n_col, (user, variant, c)) in cols.into_iter().enumerate() {
                     let col = vars.len();
                     vars.push(Var::Edge {
                         user,
@@ -609,6 +694,53 @@ fn build_with(
                     terms.push((col, 1.0));
                     user_terms[user].push((col, 1.0));
                     edge_cols[j].push((col, user));
+                    let (Some(e), Secants::PerUser) = (excess, secants) else {
+                        continue;
+                    };
+                    // u <= z, u <= e, u >= z + e - 1 (McCormick), and the level's u
+                    // sum to at least k e: with integral columns u = z e, the user's
+                    // own secant times the excess.
+                    let u = vars.len();
+                    vars.push(Var::Share {
+                        user,
+                        server: j,
+                        load: *k,
+                        bucket: q,
+                    });
+                    cost.push(slopes[n_col] * width);
+                    bucket.push(Some((j, q)));
+                    shares.push((u, 1.0));
+                    excess_rows.push(Row {
+                        kind: RowKind::Link(u),
+                        terms: vec![(u, 1.0), (col, -1.0)],
+                        sense: Sense::Le,
+                        rhs: 0.0,
+                    });
+                    excess_rows.push(Row {
+                        kind: RowKind::Share(u),
+                        terms: vec![(u, 1.0), (e, -1.0)],
+                        sense: Sense::Le,
+                        rhs: 0.0,
+                    });
+                    excess_rows.push(Row {
+                        kind: RowKind::Product(u),
+                        terms: vec![(col, 1.0), (e, 1.0), (u, -1.0)],
+                        sense: Sense::Le,
+                        rhs: 1.0,
+                    });
+                }
+                if let Some(e) = excess.filter(|_| !shares.is_empty()) {
+                    // k e - sum u <= 0.
+                    for t in &mut shares {
+                        t.1 = -1.0;
+                    }
+                    shares.push((e, *k as f64));
+                    excess_rows.push(Row {
+                        kind: RowKind::Excess(e),
+                        terms: shares,
+                        sense: Sense::Le,
+                        rhs: 0.0,
+                    });
                 }
                 terms.push((y, -(*k as f64)));
                 rows.push(Row {
@@ -632,7 +764,12 @@ fn build_with(
             rhs: 1.0,
         });
     }
-    for (j, s) in servers.iter().enumerate().filter(|_| bucketed) {
+    rows.extend(excess_rows);
+    for (j, s) in servers
+        .iter()
+        .enumerate()
+        .filter(|_| bucketed || secants != Secants::Off)
+    {
         let mut terms = Vec::new();
         for (l, cols) in edge_cols.iter().enumerate() {
             if l == j {
@@ -758,12 +895,6 @@ pub fn solve(inst: &Instance, limits: &Limits, start: Instant, params: &Params) 
     }
 }
 
-/// The least interference server `j` can see at load `k` when exactly `t` users
-/// offload: the users elsewhere are `t - k` users, among them at least `(F - k)^+` of
-/// the `F` users that must offload; the least sum of their `P_l G_lj` takes the
-/// `(F - k)^+` smallest forced ones and then the smallest of all the others.
-/// `forced` and `free` are the `P_l G_lj` of the forced and the other users, each
-/// sorted increasing. `None` when `t < k` or `t - k` users cannot be found.
 /// Per server, the interference `P_l G_lj` of the users who must offload and of the
 /// others, each sorted ascending (what [`least_at`] sums from).
 fn sorted_interference(inst: &Instance, model: &Model) -> Vec<(Vec<f64>, Vec<f64>)> {
@@ -785,23 +916,24 @@ fn sorted_interference(inst: &Instance, model: &Model) -> Vec<(Vec<f64>, Vec<f64
         .collect()
 }
 
-/// The LP relaxation of count `t`'s MIP (every column continuous): a lower bound on
-/// every assignment offloading `t` users. `Some(f64::INFINITY)` when no assignment
-/// can (no columns, or the LP is infeasible), `None` when HiGHS ends otherwise
-/// (time limit); with the simplex iterations.
+/// The LP relaxation of count `count.t`'s MIP (every column continuous): a lower
+/// bound on every assignment offloading `t` users. `Some(f64::INFINITY)` when no
+/// assignment can (no columns, or the LP is infeasible), `None` when HiGHS ends
+/// otherwise (time limit); with the simplex iterations.
 fn count_lp(
     inst: &Instance,
     model: &Model,
     servers: &[Server],
-    sorted: &[(Vec<f64>, Vec<f64>)],
-    t: usize,
+    count: Count,
+    secants: Secants,
     limits: &Limits,
     start: Instant,
 ) -> Result<(Option<f64>, u64)> {
     let shape = Shape {
-        count: Some(Count { t, sorted }),
+        count: Some(count),
         buckets: false,
         binary_edges: false,
+        secants,
     };
     let Some(Built { f, .. }) = build_with(inst, model, servers, shape)? else {
         return Ok((Some(f64::INFINITY), 0));
@@ -824,13 +956,14 @@ fn count_lp(
     Ok((v, solved.iterations))
 }
 
-/// The LP bound of count `t` ([`solve_by_count`]'s LP pass) on its own, without the
-/// interference-free floor: for tests (it must not exceed the best assignment that
-/// offloads `t` users). `None` when HiGHS proves nothing.
+/// The LP bound of count `t` ([`solve_by_count`]'s LP pass) on its own, priced by
+/// `secants`, without the interference-free floor: for tests (it must not exceed the
+/// best assignment that offloads `t` users, and must not fall from `Off` to `Least`
+/// to `PerUser`). `None` when HiGHS proves nothing.
 ///
 /// # Errors
 /// As [`solve`].
-pub fn count_lp_bound(inst: &Instance, t: usize) -> Result<Option<f64>> {
+pub fn count_lp_bound(inst: &Instance, t: usize, secants: Secants) -> Result<Option<f64>> {
     let model = Model::new(inst);
     let Some(servers) = servers_of(inst, &model, None) else {
         return Ok(None);
@@ -840,14 +973,48 @@ pub fn count_lp_bound(inst: &Instance, t: usize) -> Result<Option<f64>> {
         inst,
         &model,
         &servers,
-        &sorted,
-        t,
+        Count { t, sorted: &sorted },
+        secants,
         &Limits::default(),
         Instant::now(),
     )?
     .0)
 }
 
+/// The most interference server `j` can see at load `k` when exactly `t` users
+/// offload: as [`least_at`] with the largest `P_l G_lj` (the users that must offload
+/// and are not on `j` first, then the largest of all the others); at least what any
+/// such assignment has. `None` when [`least_at`] is.
+fn most_at(forced: &[f64], free: &[f64], k: usize, t: usize) -> Option<f64> {
+    let outside = t.checked_sub(k)?;
+    let must = forced.len().saturating_sub(k);
+    if must > outside || outside > forced.len() + free.len() {
+        return None;
+    }
+    let (mut f, mut o) = (forced.iter().rev().peekable(), free.iter().rev().peekable());
+    let mut sum: f64 = 0.0;
+    for _ in 0..must {
+        sum += f.next().copied().unwrap_or(0.0);
+    }
+    for _ in must..outside {
+        let take_forced = match (f.peek(), o.peek()) {
+            (Some(x), Some(y)) => x >= y,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        sum += if take_forced { f.next() } else { o.next() }
+            .copied()
+            .unwrap_or(0.0);
+    }
+    Some(sum)
+}
+
+/// The least interference server `j` can see at load `k` when exactly `t` users
+/// offload: the users elsewhere are `t - k` users, among them at least `(F - k)^+` of
+/// the `F` users that must offload; the least sum of their `P_l G_lj` takes the
+/// `(F - k)^+` smallest forced ones and then the smallest of all the others.
+/// `forced` and `free` are the `P_l G_lj` of the forced and the other users, each
+/// sorted increasing. `None` when `t < k` or `t - k` users cannot be found.
 fn least_at(forced: &[f64], free: &[f64], k: usize, t: usize) -> Option<f64> {
     let outside = t.checked_sub(k)?;
     let must = forced.len().saturating_sub(k);
@@ -949,7 +1116,15 @@ pub fn solve_by_count(
         if timed_out(limits, start) {
             break;
         }
-        let (lp, its) = count_lp(inst, &model, &servers, &sorted, t, limits, start)?;
+        let (lp, its) = count_lp(
+            inst,
+            &model,
+            &servers,
+            Count { t, sorted: &sorted },
+            params.secants,
+            limits,
+            start,
+        )?;
         iterations += its;
         match lp {
             Some(v) => lp_of[t] = v.max(relax),
@@ -996,6 +1171,7 @@ pub fn solve_by_count(
             count: Some(Count { t, sorted: &sorted }),
             buckets: false,
             binary_edges: false,
+            secants: params.secants,
         };
         let Some(Built { f, .. }) = build_with(inst, &model, &servers, shape)? else {
             bound_of[t] = Some(f64::INFINITY);
@@ -1112,6 +1288,7 @@ pub fn solve_by_count(
             count: Some(Count { t, sorted: &sorted }),
             buckets: true,
             binary_edges: params.binary_edges,
+            secants: params.secants,
         };
         let built = match build_with(inst, &model, &servers, shape) {
             // Counts with no assignment are bounded by +inf and never refined.
@@ -1387,13 +1564,18 @@ fn stopped_early(best: Assignment, obj: f64, source: String, first: f64) -> Boun
     }
 }
 
-/// The bound of one bucketed MIP whose interior breakpoints at server `j` are
-/// `fractions[j]` times `I_max_j` (fractions outside (0, 1) ignored), without
-/// refinement: for tests of monotonicity. `None` when HiGHS proves no bound.
+/// The bound of one bucketed MIP (no count, binary edge columns) whose interior
+/// breakpoints at server `j` are `fractions[j]` times `I_max_j` (fractions outside
+/// (0, 1) ignored), priced by `secants`, without refinement: for tests of
+/// monotonicity. `None` when HiGHS proves no bound.
 ///
 /// # Errors
 /// As [`solve`].
-pub fn bound_with_breakpoints(inst: &Instance, fractions: &[Vec<f64>]) -> Result<Option<f64>> {
+pub fn bound_with_breakpoints(
+    inst: &Instance,
+    fractions: &[Vec<f64>],
+    secants: Secants,
+) -> Result<Option<f64>> {
     let model = Model::new(inst);
     let Some(mut servers) = servers_of(inst, &model, None) else {
         return Ok(None);
@@ -1409,7 +1591,13 @@ pub fn bound_with_breakpoints(inst: &Instance, fractions: &[Vec<f64>]) -> Result
             }
         }
     }
-    let built = build(inst, &model, &servers)?;
+    let shape = Shape {
+        count: None,
+        buckets: true,
+        binary_edges: true,
+        secants,
+    };
+    let built = build_with(inst, &model, &servers, shape)?.ok_or_else(|| unreachable_none(inst))?;
     let options = HighsOptions {
         primal_feasibility_tolerance: Some(1e-9),
         cutoff: None,
