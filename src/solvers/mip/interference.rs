@@ -1112,27 +1112,39 @@ pub fn solve_by_count(
     // the limit came before its LP).
     let mut lp_of: Vec<f64> = vec![relax; cap + 1];
     let mut lp_closed = 0usize;
-    for &t in &counts {
-        if timed_out(limits, start) {
-            break;
-        }
-        let (lp, its) = count_lp(
-            inst,
-            &model,
-            &servers,
-            Count { t, sorted: &sorted },
-            params.secants,
-            limits,
-            start,
-        )?;
-        iterations += its;
-        match lp {
-            Some(v) => lp_of[t] = v.max(relax),
-            None => continue,
-        }
-        if lp_of[t] >= best_obj || approx_eq(lp_of[t], best_obj) {
-            bound_of[t] = Some(lp_of[t]);
-            lp_closed += 1;
+    // Without secants first (about 15 ms a count at N = 120), then with them (several
+    // times that) for the counts still open: a short time limit keeps the cheap
+    // bounds of every count.
+    let mut passes = vec![Secants::Off];
+    if params.secants != Secants::Off {
+        passes.push(params.secants);
+    }
+    'passes: for secants in passes {
+        for &t in &counts {
+            if bound_of[t].is_some() {
+                continue;
+            }
+            if timed_out(limits, start) {
+                break 'passes;
+            }
+            let (lp, its) = count_lp(
+                inst,
+                &model,
+                &servers,
+                Count { t, sorted: &sorted },
+                secants,
+                limits,
+                start,
+            )?;
+            iterations += its;
+            match lp {
+                Some(v) => lp_of[t] = lp_of[t].max(v),
+                None => continue,
+            }
+            if lp_of[t] >= best_obj || approx_eq(lp_of[t], best_obj) {
+                bound_of[t] = Some(lp_of[t]);
+                lp_closed += 1;
+            }
         }
     }
     // The bound so far: the least over counts (the LP, or the relaxation, for those
