@@ -4,7 +4,8 @@
 //!     cargo run --release --example interference_bound -- INSTANCE SECONDS [SETTING[,SETTING...]]
 //!
 //! Settings: `count` (the default of `mip`), `count-only`, `count-refine-all`,
-//! `count-continuous`, `buckets`, and the modifiers `no-secants` (costs at each
+//! `count-continuous` (continuous edge columns in every bucketed MIP), `count-binary`
+//! (binary ones at every size), `buckets`, and the modifiers `no-secants` (costs at each
 //! bucket's lower end only, the method before secant pricing) and `progress` (one
 //! line per MIP on stderr, also when it is not a terminal).
 //!
@@ -60,7 +61,8 @@ fn apply(params: &mut Params, setting: &str) -> Result<(), Box<dyn std::error::E
         // Refinement at any N (what `count` does too since it is given a time limit;
         // kept for the runs BENCHMARKS.md quotes).
         "count-refine-all" => params.refine_max_users = usize::MAX,
-        "count-continuous" => params.binary_edges = false,
+        "count-continuous" => params.binary_edges_max_users = 0,
+        "count-binary" => params.binary_edges_max_users = usize::MAX,
         "buckets" => params.method = Method::Buckets,
         "no-secants" => params.secants = Secants::Off,
         "least-secants" => params.secants = Secants::Least,

@@ -114,3 +114,39 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    // Six settings per case, each refined: fewer cases.
+    #![proptest_config(config(12))]
+
+    /// The refinement with continuous edge columns (the default above N = 30) and
+    /// each pricing: its bound never exceeds the optimum, its proofs are right.
+    #[test]
+    fn continuous_refinement_and_every_pricing_bound_exhaustive(
+        inst in instances(Shape::tiny(6, 2).interference(true)),
+    ) {
+        let exact = Exhaustive.solve(&inst, &Limits::default()).map_err(fail)?;
+        for secants in [Secants::Off, Secants::Least, Secants::PerUser] {
+            for binary_edges_max_users in [0, usize::MAX] {
+                let params = interference::Params {
+                    secants,
+                    binary_edges_max_users,
+                    refine_max_users: usize::MAX,
+                    // Continuous answers can keep adding breakpoints without closing
+                    // a count: a round limit (the bound stays valid) keeps this fast.
+                    max_rounds: 10,
+                    progress: false,
+                    ..interference::Params::default()
+                };
+                let out = interference::solve(&inst, &Limits::default(), std::time::Instant::now(), &params)
+                    .map_err(fail)?;
+                let b = out.bound.ok_or_else(|| fail("no bound"))?;
+                prop_assert!(not_above(b, exact.objective()), "bound {} ({:?}, binary up to {}) above the optimum {}", b, secants, binary_edges_max_users, exact.objective());
+                prop_assert!(out.objective >= exact.objective() || approx_eq(out.objective, exact.objective()));
+                if approx_eq(b, out.objective) {
+                    prop_assert!(approx_eq(out.objective, exact.objective()), "claimed optimum {} is not {}", out.objective, exact.objective());
+                }
+            }
+        }
+    }
+}
